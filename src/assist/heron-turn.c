@@ -1,0 +1,2 @@
+/* heron-turn.c: placeholder until its implementation lands. */
+#include <glib.h>

@@ -1,0 +1,12 @@
+/* cmd-models.c: placeholder until these subcommands are built; they say so and exit 1. */
+#include "config.h"
+#include <glib/gi18n.h>
+#include "heron-cli.h"
+
+int
+heron_cmd_models (HeronCliContext *ctx, int argc, char **argv)
+{
+  heron_cli_error ("models", _("this subcommand is not built yet in this version"));
+  return 1;
+}
+

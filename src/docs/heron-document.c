@@ -1,0 +1,2 @@
+/* heron-document.c: placeholder until its implementation lands. */
+#include <glib.h>

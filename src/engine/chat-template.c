@@ -1,0 +1,2 @@
+/* chat-template.c: placeholder until its implementation lands. */
+#include "quants.h"

@@ -1,0 +1,2 @@
+/* compute.c: placeholder until its implementation lands. */
+#include "quants.h"

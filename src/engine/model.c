@@ -1,0 +1,2 @@
+/* model.c: placeholder until its implementation lands. */
+#include "quants.h"

@@ -1,0 +1,2 @@
+/* sampler.c: placeholder until its implementation lands. */
+#include "quants.h"

@@ -1,0 +1,2 @@
+/* tokenizer.c: placeholder until its implementation lands. */
+#include "quants.h"

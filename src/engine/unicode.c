@@ -1,0 +1,2 @@
+/* unicode.c: placeholder until its implementation lands. */
+#include "quants.h"

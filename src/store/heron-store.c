@@ -1,0 +1,2 @@
+/* heron-store.c: placeholder until its implementation lands. */
+#include <glib.h>

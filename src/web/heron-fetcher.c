@@ -1,0 +1,2 @@
+/* heron-fetcher.c: placeholder until its implementation lands. */
+#include <glib.h>
