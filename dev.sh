@@ -46,6 +46,19 @@ setup_build() {  # dir [meson options...]
   ninja -C "$dir"
 }
 
+summary() {  # one "N passed, N failed" line per build, from meson's log
+  python3 - "$1/meson-logs/testlog.json" "$1" <<'PY'
+import json, sys
+counts = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)["result"]
+    counts[r] = counts.get(r, 0) + 1
+ok = counts.get("OK", 0) + counts.get("EXPECTEDFAIL", 0)
+bad = sum(v for k, v in counts.items() if k not in ("OK", "EXPECTEDFAIL", "SKIP"))
+print(f"{sys.argv[2]}: {ok} passed, {bad} failed, {counts.get('SKIP', 0)} skipped")
+PY
+}
+
 cmd=${1:-}
 case "$cmd" in
   deps)
@@ -60,14 +73,18 @@ case "$cmd" in
     ;;
   test)
     install_packages "${PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    status=0
     setup_build build
-    meson test -C build --print-errorlogs --num-processes 2 --timeout-multiplier 2
+    meson test -C build --print-errorlogs --num-processes 2 --timeout-multiplier 2 || status=1
+    summary build
     if [ "${HERON_SKIP_ASAN:-0}" != 1 ]; then
       setup_build build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
-      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0 \
         meson test -C build-asan --print-errorlogs --num-processes 2 --timeout-multiplier 6 \
-        --no-suite slow
+        --no-suite slow || status=1
+      summary build-asan
     fi
+    exit $status
     ;;
   *)
     echo "usage: ./dev.sh run | test | deps" >&2
