@@ -96,6 +96,27 @@ hr_str       hr_gguf_arr_str (const hr_gguf *g, int64_t kv, uint64_t i);
 double       hr_gguf_arr_float (const hr_gguf *g, int64_t kv, uint64_t i);
 int64_t      hr_gguf_arr_int (const hr_gguf *g, int64_t kv, uint64_t i);
 
+/* Nested arrays (added). Every array value, at any depth, has an id; -1 means "not an array".
+ * The hr_gguf_arr_* functions above are the same calls on hr_gguf_kv_array (g, kv). */
+int64_t      hr_gguf_kv_array (const hr_gguf *g, int64_t kv);
+hr_gguf_type hr_gguf_array_type (const hr_gguf *g, int64_t arr, uint64_t *n);
+const void  *hr_gguf_array_data (const hr_gguf *g, int64_t arr);
+hr_str       hr_gguf_array_str (const hr_gguf *g, int64_t arr, uint64_t i);
+double       hr_gguf_array_float (const hr_gguf *g, int64_t arr, uint64_t i);
+int64_t      hr_gguf_array_int (const hr_gguf *g, int64_t arr, uint64_t i);
+/* Element i of an array of arrays (O(1)); -1 when out of range or not an array of arrays. */
+int64_t      hr_gguf_array_sub (const hr_gguf *g, int64_t arr, uint64_t i);
+
+/* Raw value of key kv (added): for scalars the little-endian bytes (possibly unaligned), for
+ * strings the bytes; *size is set to the byte count. NULL for arrays or out of range. */
+const void  *hr_gguf_kv_data (const hr_gguf *g, int64_t kv, size_t *size);
+/* Exact unsigned value (u64 above INT64_MAX included); def when absent, negative or not an
+ * integer type. */
+uint64_t     hr_gguf_get_u64 (const hr_gguf *g, const char *key, uint64_t def);
+/* Size in bytes of one element of a fixed-size type (0 for strings and arrays). */
+size_t       hr_gguf_type_size (hr_gguf_type type);
+const char  *hr_gguf_type_name (hr_gguf_type type);
+
 /* Tensors. */
 int64_t               hr_gguf_n_tensors (const hr_gguf *g);
 const hr_gguf_tensor *hr_gguf_tensor_at (const hr_gguf *g, int64_t i);
@@ -129,6 +150,19 @@ void hr_gguf_writer_add_tensor (hr_gguf_writer *w, const char *name, hr_type typ
                                 uint32_t n_dims, const int64_t *ne, const void *data,
                                 size_t nbytes);
 int  hr_gguf_writer_write (hr_gguf_writer *w, const char *path, char *err, size_t errlen);
+
+/* Added. Any scalar type (numeric or bool); v points to one value of that type. */
+void hr_gguf_writer_add_scalar (hr_gguf_writer *w, const char *key, hr_gguf_type type,
+                                const void *v);
+/* Any value given already encoded as in a file (for an array: element type, count, elements),
+ * e.g. nested arrays. The payload is checked as the reader would check it. */
+void hr_gguf_writer_add_raw (hr_gguf_writer *w, const char *key, hr_gguf_type type,
+                             const void *payload, size_t size);
+/* Write into a malloc'd buffer (caller frees *out) instead of a file. */
+int  hr_gguf_writer_write_memory (hr_gguf_writer *w, void **out, size_t *size,
+                                  char *err, size_t errlen);
+/* Adding a key that exists replaces its value. Errors in add_* calls (bad tensor sizes,
+ * duplicate tensor names, bad alignment, out of memory) are kept and reported by write. */
 
 #ifdef __cplusplus
 }
