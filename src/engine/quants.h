@@ -55,6 +55,11 @@ void        hr_quants_init (void);
 const char *hr_quants_simd_name (void);               /* "avx512", "avx2", "scalar" */
 /* Force the scalar kernels (tests, benchmarks). */
 void        hr_quants_force_scalar (bool scalar);
+/* Pick an instruction-set level by name: "scalar", "avx2", "avx512", or NULL for the best
+ * this CPU has. Returns false (and changes nothing) if the CPU lacks it or the name is
+ * unknown. Not thread-safe against running kernels: for tests and benchmarks. The
+ * environment variable HERON_SIMD caps the level chosen at start-up the same way. */
+bool        hr_quants_set_level (const char *level);
 
 /* Half precision helpers. */
 float    hr_fp16_to_fp32 (uint16_t h);
@@ -71,6 +76,15 @@ void hr_quantize_row (hr_type t, const float *src, void *dst, int64_t n);
 /* Dot product of one weight row w (type t, n elements) with activations x that were
  * quantized to hr_type_get_traits(t)->vec_dot_type by hr_quantize_row. */
 float hr_vec_dot (hr_type t, int64_t n, const void *w, const void *x);
+
+/* Batched dot products for prompt processing: nr weight rows (type t, n elements each,
+ * w_row_stride bytes apart) times nc activation vectors (quantized to vec_dot_type,
+ * x_stride bytes apart). Writes out[r * out_stride + c] = dot (w row r, x vector c), the
+ * same value hr_vec_dot gives up to float rounding. Each weight block is unpacked once and
+ * reused for all nc vectors, so call it with as many vectors as you have (a whole prompt
+ * batch) and any number of rows (threads split the rows). */
+void hr_vec_dot_tile (hr_type t, int64_t n, const void *w, size_t w_row_stride, int nr,
+                      const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
 
 /* Scalar references, written straight from the format definitions. */
 void  hr_dequantize_row_ref (hr_type t, const void *src, float *dst, int64_t n);

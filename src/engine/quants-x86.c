@@ -1,0 +1,83 @@
+/* quants-x86.c: the x86 kernels, built for two instruction-set levels in one file.
+ *
+ * quants-x86-dot.h (and quants-x86-tile.h) are included once per level under a target
+ * pragma, so the rest of the engine is built for plain x86-64 and quants.c picks the
+ * level at run time with __builtin_cpu_supports.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "quants-impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#if defined(__clang__)
+#define HR_TARGET_BEGIN_AVX2                                                                 \
+  _Pragma ("clang attribute push (__attribute__((target(\"avx2,fma,f16c\"))), "             \
+           "apply_to = function)")
+#define HR_TARGET_BEGIN_AVX512                                                               \
+  _Pragma ("clang attribute push (__attribute__((target(\"avx2,fma,f16c,avx512f,avx512bw,"  \
+           "avx512vl,avx512dq,avx512vnni\"))), apply_to = function)")
+#define HR_TARGET_END _Pragma ("clang attribute pop")
+#else
+#define HR_TARGET_BEGIN_AVX2                                                                 \
+  _Pragma ("GCC push_options") _Pragma ("GCC target (\"avx2,fma,f16c\")")
+#define HR_TARGET_BEGIN_AVX512                                                               \
+  _Pragma ("GCC push_options")                                                               \
+  _Pragma ("GCC target (\"avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni\")")
+#define HR_TARGET_END _Pragma ("GCC pop_options")
+#endif
+
+/* ---- AVX2 + FMA + F16C ---- */
+HR_TARGET_BEGIN_AVX2
+#define SFX(name) name##_avx2
+#define HR_VNNI 0
+#include "quants-x86-dot.h"
+#include "quants-x86-tile.h"
+#undef SFX
+#undef HR_VNNI
+#undef DEFINE_DOT_SYM
+#undef DEFINE_DOT_MIN
+#undef DEFINE_DOT_HALF
+#undef DEFINE_TILE_32
+void
+hr_quants_kernels_avx2 (hr_kernels *k)
+{
+  register_dots_avx2 (k);
+  register_tiles_avx2 (k);
+}
+HR_TARGET_END
+
+/* ---- AVX-512 F/BW/VL/DQ + VNNI ---- */
+HR_TARGET_BEGIN_AVX512
+#define SFX(name) name##_avx512
+#define HR_VNNI 1
+#include "quants-x86-dot.h"
+#include "quants-x86-tile.h"
+void
+hr_quants_kernels_avx512 (hr_kernels *k)
+{
+  register_dots_avx512 (k);
+  register_tiles_avx512 (k);
+}
+HR_TARGET_END
+
+#else /* not x86-64: the scalar references serve */
+
+void
+hr_quants_kernels_avx2 (hr_kernels *k)
+{
+  (void) k;
+}
+
+void
+hr_quants_kernels_avx512 (hr_kernels *k)
+{
+  (void) k;
+}
+
+#endif
