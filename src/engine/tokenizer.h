@@ -71,8 +71,19 @@ int32_t hr_tokenize (const hr_vocab *v, const char *text, size_t len, bool add_s
 int32_t hr_token_to_piece (const hr_vocab *v, hr_token t, bool render_special,
                            char *buf, int32_t bufsize);
 
+/* The pieces of n tokens concatenated (no cleanup of spaces). Returns the byte count (may
+ * exceed bufsize: then only the pieces that fit whole were written), or -1. */
+int32_t hr_detokenize (const hr_vocab *v, const hr_token *tokens, int32_t n,
+                       bool render_special, char *buf, int32_t bufsize);
+
+/* More about the vocabulary. */
+float hr_vocab_token_score (const hr_vocab *v, hr_token t);
+/* SPM: whether a space is put before the text (the first piece then starts with " "). */
+bool  hr_vocab_add_space_prefix (const hr_vocab *v);
+
 /* Streaming detokenizer: feeds tokens, emits only complete UTF-8 characters; a character
- * split across tokens is held back until it completes. */
+ * split across tokens is held back until it completes. When out is too small, the text that
+ * did not fit stays pending and comes out with the next push or flush. */
 typedef struct hr_detok hr_detok;
 hr_detok *hr_detok_new (const hr_vocab *v, bool render_special);
 void      hr_detok_free (hr_detok *d);
@@ -81,6 +92,8 @@ void      hr_detok_free (hr_detok *d);
 int32_t   hr_detok_push (hr_detok *d, hr_token t, char *out, int32_t outsize);
 /* Flush what is held back (invalid bytes become U+FFFD). */
 int32_t   hr_detok_flush (hr_detok *d, char *out, int32_t outsize);
+/* Bytes held back (an incomplete character, or text that did not fit in out). */
+size_t    hr_detok_pending (const hr_detok *d);
 
 #ifdef __cplusplus
 }
