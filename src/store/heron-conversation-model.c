@@ -1,0 +1,360 @@
+/* heron-conversation-model.c: the GListModels of messages and of conversations.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "heron-conversation-model.h"
+#include "heron-conversations.h"
+#include "heron-messages.h"
+
+/* ---- messages -------------------------------------------------------------------------- */
+
+struct _HeronConversationModel
+{
+  GObject     parent_instance;
+  HeronStore *store;
+  gint64      conversation_id;
+  GPtrArray  *items;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (HeronConversationModel, heron_conversation_model, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL,
+                                                      list_model_iface_init))
+
+enum { PROP_0, PROP_CONVERSATION_ID, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static GType
+model_get_item_type (GListModel *list)
+{
+  return HERON_TYPE_MESSAGE;
+}
+
+static guint
+model_get_n_items (GListModel *list)
+{
+  return HERON_CONVERSATION_MODEL (list)->items->len;
+}
+
+static gpointer
+model_get_item (GListModel *list, guint position)
+{
+  HeronConversationModel *self = HERON_CONVERSATION_MODEL (list);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (self->items->pdata[position]);
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = model_get_item_type;
+  iface->get_n_items = model_get_n_items;
+  iface->get_item = model_get_item;
+}
+
+static void
+heron_conversation_model_finalize (GObject *object)
+{
+  HeronConversationModel *self = HERON_CONVERSATION_MODEL (object);
+
+  g_clear_object (&self->store);
+  g_ptr_array_unref (self->items);
+  G_OBJECT_CLASS (heron_conversation_model_parent_class)->finalize (object);
+}
+
+static void
+heron_conversation_model_get_property (GObject *object, guint prop_id, GValue *value,
+                                       GParamSpec *pspec)
+{
+  HeronConversationModel *self = HERON_CONVERSATION_MODEL (object);
+
+  if (prop_id == PROP_CONVERSATION_ID)
+    g_value_set_int64 (value, self->conversation_id);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+heron_conversation_model_set_property (GObject *object, guint prop_id, const GValue *value,
+                                       GParamSpec *pspec)
+{
+  HeronConversationModel *self = HERON_CONVERSATION_MODEL (object);
+
+  if (prop_id == PROP_CONVERSATION_ID)
+    heron_conversation_model_set_conversation_id (self, g_value_get_int64 (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+heron_conversation_model_class_init (HeronConversationModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = heron_conversation_model_finalize;
+  object_class->get_property = heron_conversation_model_get_property;
+  object_class->set_property = heron_conversation_model_set_property;
+  properties[PROP_CONVERSATION_ID] =
+    g_param_spec_int64 ("conversation-id", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+heron_conversation_model_init (HeronConversationModel *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+HeronConversationModel *
+heron_conversation_model_new (HeronStore *store, gint64 conversation_id)
+{
+  HeronConversationModel *self;
+
+  g_return_val_if_fail (HERON_IS_STORE (store), NULL);
+  self = g_object_new (HERON_TYPE_CONVERSATION_MODEL, "conversation-id", conversation_id,
+                       NULL);
+  self->store = g_object_ref (store);
+  return self;
+}
+
+HeronStore *
+heron_conversation_model_get_store (HeronConversationModel *self)
+{
+  g_return_val_if_fail (HERON_IS_CONVERSATION_MODEL (self), NULL);
+  return self->store;
+}
+
+gint64
+heron_conversation_model_get_conversation_id (HeronConversationModel *self)
+{
+  g_return_val_if_fail (HERON_IS_CONVERSATION_MODEL (self), 0);
+  return self->conversation_id;
+}
+
+void
+heron_conversation_model_set_conversation_id (HeronConversationModel *self, gint64 id)
+{
+  g_return_if_fail (HERON_IS_CONVERSATION_MODEL (self));
+  if (self->conversation_id == id)
+    return;
+  self->conversation_id = id;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONVERSATION_ID]);
+}
+
+static void
+replace_items (GPtrArray *items, GListModel *model, GPtrArray *new_items)
+{
+  guint removed = items->len;
+
+  g_ptr_array_set_size (items, 0);
+  for (guint i = 0; i < new_items->len; i++)
+    g_ptr_array_add (items, g_object_ref (new_items->pdata[i]));
+  g_list_model_items_changed (model, 0, removed, items->len);
+}
+
+static void
+load_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HeronConversationModel *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  g_autoptr(GPtrArray) messages = heron_store_get_messages_finish (HERON_STORE (source),
+                                                                   result, &error);
+  if (messages == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  replace_items (self->items, G_LIST_MODEL (self), messages);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+heron_conversation_model_load_async (HeronConversationModel *self, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (HERON_IS_CONVERSATION_MODEL (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, heron_conversation_model_load_async);
+  heron_store_get_messages_async (self->store, self->conversation_id, cancellable, load_done,
+                                  task);
+}
+
+gboolean
+heron_conversation_model_load_finish (HeronConversationModel *self, GAsyncResult *result,
+                                      GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+heron_conversation_model_append (HeronConversationModel *self, HeronMessage *message)
+{
+  g_return_if_fail (HERON_IS_CONVERSATION_MODEL (self));
+  g_return_if_fail (HERON_IS_MESSAGE (message));
+  g_ptr_array_add (self->items, g_object_ref (message));
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+}
+
+void
+heron_conversation_model_truncate (HeronConversationModel *self, guint n_keep)
+{
+  guint removed;
+
+  g_return_if_fail (HERON_IS_CONVERSATION_MODEL (self));
+  if (n_keep >= self->items->len)
+    return;
+  removed = self->items->len - n_keep;
+  g_ptr_array_set_size (self->items, n_keep);
+  g_list_model_items_changed (G_LIST_MODEL (self), n_keep, removed, 0);
+}
+
+int
+heron_conversation_model_find (HeronConversationModel *self, gint64 id)
+{
+  g_return_val_if_fail (HERON_IS_CONVERSATION_MODEL (self), -1);
+  for (guint i = 0; i < self->items->len; i++)
+    if (heron_message_get_id (self->items->pdata[i]) == id)
+      return i;
+  return -1;
+}
+
+HeronMessage *
+heron_conversation_model_peek_last (HeronConversationModel *self)
+{
+  g_return_val_if_fail (HERON_IS_CONVERSATION_MODEL (self), NULL);
+  return self->items->len ? self->items->pdata[self->items->len - 1] : NULL;
+}
+
+/* ---- conversations --------------------------------------------------------------------- */
+
+struct _HeronConversationList
+{
+  GObject     parent_instance;
+  HeronStore *store;
+  GPtrArray  *items;
+};
+
+static void conv_list_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (HeronConversationList, heron_conversation_list, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, conv_list_iface_init))
+
+static GType
+conv_get_item_type (GListModel *list)
+{
+  return HERON_TYPE_CONVERSATION;
+}
+
+static guint
+conv_get_n_items (GListModel *list)
+{
+  return HERON_CONVERSATION_LIST (list)->items->len;
+}
+
+static gpointer
+conv_get_item (GListModel *list, guint position)
+{
+  HeronConversationList *self = HERON_CONVERSATION_LIST (list);
+
+  if (position >= self->items->len)
+    return NULL;
+  return g_object_ref (self->items->pdata[position]);
+}
+
+static void
+conv_list_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = conv_get_item_type;
+  iface->get_n_items = conv_get_n_items;
+  iface->get_item = conv_get_item;
+}
+
+static void
+heron_conversation_list_finalize (GObject *object)
+{
+  HeronConversationList *self = HERON_CONVERSATION_LIST (object);
+
+  g_clear_object (&self->store);
+  g_ptr_array_unref (self->items);
+  G_OBJECT_CLASS (heron_conversation_list_parent_class)->finalize (object);
+}
+
+static void
+heron_conversation_list_class_init (HeronConversationListClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = heron_conversation_list_finalize;
+}
+
+static void
+heron_conversation_list_init (HeronConversationList *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+HeronConversationList *
+heron_conversation_list_new (HeronStore *store)
+{
+  HeronConversationList *self;
+
+  g_return_val_if_fail (HERON_IS_STORE (store), NULL);
+  self = g_object_new (HERON_TYPE_CONVERSATION_LIST, NULL);
+  self->store = g_object_ref (store);
+  return self;
+}
+
+static void
+reload_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  HeronConversationList *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  g_autoptr(GPtrArray) list = heron_store_list_conversations_finish (HERON_STORE (source),
+                                                                     result, &error);
+  if (list == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  replace_items (self->items, G_LIST_MODEL (self), list);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+heron_conversation_list_reload_async (HeronConversationList *self, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (HERON_IS_CONVERSATION_LIST (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, heron_conversation_list_reload_async);
+  heron_store_list_conversations_async (self->store, cancellable, reload_done, task);
+}
+
+gboolean
+heron_conversation_list_reload_finish (HeronConversationList *self, GAsyncResult *result,
+                                       GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+int
+heron_conversation_list_find (HeronConversationList *self, gint64 id)
+{
+  g_return_val_if_fail (HERON_IS_CONVERSATION_LIST (self), -1);
+  for (guint i = 0; i < self->items->len; i++)
+    if (heron_conversation_get_id (self->items->pdata[i]) == id)
+      return i;
+  return -1;
+}

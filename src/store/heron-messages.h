@@ -1,0 +1,86 @@
+/* heron-messages.h: queries on the messages table.
+ *
+ * Branches: messages form a tree through parent_id. The conversation shown is the active
+ * path: from the newest root, repeatedly the newest child. Editing a user message and
+ * resending adds a sibling of it (same parent), and regenerating adds a sibling of the
+ * answer: the new branch becomes the active path, the old one stays as an alternative
+ * (reachable with heron_store_get_siblings_*; it is not shown).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "heron-store.h"
+#include "heron-message.h"
+
+G_BEGIN_DECLS
+
+/* The messages of the active path of a conversation, oldest first: a GPtrArray of
+ * HeronMessage. */
+void       heron_store_get_messages_async  (HeronStore *store, gint64 conversation_id,
+                                            GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *heron_store_get_messages_finish (HeronStore *store, GAsyncResult *result,
+                                            GError **error);
+GPtrArray *heron_store_get_messages_sync   (HeronStore *store, gint64 conversation_id,
+                                            GCancellable *cancellable, GError **error);
+
+/* The path from the root down to MESSAGE_ID (included), oldest first. */
+GPtrArray *heron_store_get_path_sync       (HeronStore *store, gint64 message_id,
+                                            GCancellable *cancellable, GError **error);
+
+/* Siblings of a message (same parent and conversation), including it, oldest first. */
+GPtrArray *heron_store_get_siblings_sync   (HeronStore *store, gint64 message_id,
+                                            GCancellable *cancellable, GError **error);
+
+/* Insert MESSAGE (its conversation-id, parent-id, role, content, reasoning, state, model,
+ * error, stats/sources JSON) and bump the conversation's updated_at. Finish returns the new
+ * id (> 0) or 0 with ERROR; the caller sets it (and the times) on the object: the object
+ * stays on the caller's thread, the job works on a copy. */
+void     heron_store_add_message_async  (HeronStore *store, HeronMessage *message,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+gint64   heron_store_add_message_finish (HeronStore *store, GAsyncResult *result,
+                                         GError **error);
+/* Sets id, created-at and updated-at on MESSAGE. */
+gint64   heron_store_add_message_sync   (HeronStore *store, HeronMessage *message,
+                                         GCancellable *cancellable, GError **error);
+
+/* Write the text of a message while it streams (REASONING may be NULL). */
+void     heron_store_update_message_async (HeronStore *store, gint64 id, const char *content,
+                                           const char *reasoning, GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean heron_store_update_message_sync  (HeronStore *store, gint64 id, const char *content,
+                                           const char *reasoning, GCancellable *cancellable,
+                                           GError **error);
+
+/* The final write of an answer: text, state, error (NULL unless state is error), stats
+ * JSON; bumps the conversation's updated_at. */
+void     heron_store_finish_message_async (HeronStore *store, gint64 id, const char *content,
+                                           const char *reasoning, HeronMessageState state,
+                                           const char *error_text, const char *stats_json,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean heron_store_finish_message_sync  (HeronStore *store, gint64 id, const char *content,
+                                           const char *reasoning, HeronMessageState state,
+                                           const char *error_text, const char *stats_json,
+                                           GCancellable *cancellable, GError **error);
+
+/* Delete one message; its children move up to its parent, so the rest of the branch stays
+ * reachable. */
+void     heron_store_delete_message_async (HeronStore *store, gint64 id,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+gboolean heron_store_delete_message_sync  (HeronStore *store, gint64 id,
+                                           GCancellable *cancellable, GError **error);
+
+/* Write finishes use heron_store_write_finish() (heron-conversations.h). */
+
+/* For job code in src/store: a HeronMessage from the current row of a statement that
+ * selected HERON_MESSAGE_COLUMNS. */
+#define HERON_MESSAGE_COLUMNS \
+  "id, conversation_id, parent_id, role, content, reasoning, state, error, model, " \
+  "stats_json, sources_json, created_at, updated_at"
+HeronMessage *heron_message_new_from_stmt (sqlite3_stmt *stmt);
+
+G_END_DECLS
