@@ -1,0 +1,127 @@
+/* heron-search-bocha.c: Bocha (博查) web search API (POST api.bochaai.com/v1/web-search,
+ * Authorization: Bearer key, JSON body {query, count, summary, freshness}).
+ *
+ * The answer follows the Bing Search API shape inside an envelope: {"code": 200, "msg",
+ * "data": {"webPages": {"value": [{name, url, snippet, summary?, siteName, datePublished}]}}}.
+ * Errors keep the envelope with another code (401 bad key, 403 out of balance, 429 rate
+ * limit), usually with the same HTTP status.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "heron-web"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "heron-search-private.h"
+
+static SoupMessage *
+bocha_build_request (const HeronSearchRequest *request)
+{
+  g_autofree char *url = heron_search_join_url (request->base_url, "v1/web-search");
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *auth = g_strconcat ("Bearer ", request->api_key, NULL);
+  char *body;
+  SoupMessage *msg = soup_message_new (SOUP_METHOD_POST, url);
+
+  if (msg == NULL)
+    return NULL;
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "query");
+  json_builder_add_string_value (builder, request->query);
+  json_builder_set_member_name (builder, "count");
+  json_builder_add_int_value (builder, MIN (request->max_results, 50));
+  json_builder_set_member_name (builder, "summary");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "freshness");
+  json_builder_add_string_value (builder, "noLimit");
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  body = json_generator_to_data (generator, NULL);
+  soup_message_set_request_body_from_bytes (msg, "application/json",
+                                            g_bytes_new_take (body, strlen (body)));
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  memset (auth, 0, strlen (auth));
+  return msg;
+}
+
+static GPtrArray *
+bocha_parse (const char  *text,
+             gsize        len,
+             guint        max_results,
+             GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) heron_search_result_free);
+  JsonObject *root;
+  JsonObject *data;
+  JsonObject *pages;
+  JsonArray *list;
+  JsonNode *code_node;
+
+  root = heron_json_parse_object ("Bocha", text, len, &parser, error);
+  if (root == NULL)
+    return NULL;
+  code_node = json_object_get_member (root, "code");
+  if (code_node != NULL && JSON_NODE_HOLDS_VALUE (code_node) &&
+      json_node_get_value_type (code_node) == G_TYPE_INT64 && json_node_get_int (code_node) != 200)
+    {
+      gint64 code = json_node_get_int (code_node);
+      const char *msg = heron_json_string (root, "msg");
+
+      g_set_error (error, HERON_SEARCH_ERROR,
+                   code == 429 ? HERON_SEARCH_ERROR_RATE_LIMITED : HERON_SEARCH_ERROR_HTTP,
+                   _("Bocha answered with error %" G_GINT64_FORMAT " (%s)"), code,
+                   msg != NULL ? msg : "");
+      return NULL;
+    }
+  data = heron_json_object (root, "data");
+  if (data == NULL)
+    {
+      g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_PARSE_FAILED,
+                   _("Bocha: the answer has no “data” object"));
+      return NULL;
+    }
+  pages = heron_json_object (data, "webPages");
+  if (pages == NULL)
+    return g_steal_pointer (&results);
+  list = heron_json_array (pages, "value");
+  if (list == NULL)
+    {
+      g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_PARSE_FAILED,
+                   _("Bocha: “data.webPages” has no “value” list"));
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (list) && results->len < max_results; i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *snippet = heron_json_string (item, "summary");
+
+      /* The summary is the longer, cleaner text when asked for; the snippet otherwise. */
+      if (snippet == NULL || *snippet == '\0')
+        snippet = heron_json_string (item, "snippet");
+      heron_search_results_add (results, heron_json_string (item, "name"),
+                                heron_json_string (item, "url"), snippet,
+                                heron_json_string (item, "siteName"),
+                                heron_json_string (item, "datePublished"));
+    }
+  return g_steal_pointer (&results);
+}
+
+const HeronSearchProviderInfo heron_search_bocha_info = {
+  .id = "bocha",
+  .display_name = N_("Bocha"),
+  .needs_key = TRUE,
+  .is_api = TRUE,
+  .default_base_url = "https://api.bochaai.com",
+  .build_request = bocha_build_request,
+  .parse = bocha_parse,
+};

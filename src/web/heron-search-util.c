@@ -1,0 +1,350 @@
+/* heron-search-util.c: HTML/JSON/URL helpers shared by the search provider parsers.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "heron-web"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <libxml/xpathInternals.h>
+
+#include "heron-search-private.h"
+
+HeronHtml *
+heron_html_parse (const char *text,
+                  gsize       len)
+{
+  HeronHtml *html;
+  htmlDocPtr doc;
+
+  if (text == NULL || len == 0 || len > G_MAXINT)
+    return NULL;
+  doc = htmlReadMemory (text, (int) len, NULL, "UTF-8",
+                        HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                        HTML_PARSE_NONET | HTML_PARSE_NOBLANKS);
+  if (doc == NULL)
+    return NULL;
+  html = g_new0 (HeronHtml, 1);
+  html->doc = doc;
+  html->xpath = xmlXPathNewContext (doc);
+  if (html->xpath == NULL)
+    {
+      heron_html_free (html);
+      return NULL;
+    }
+  return html;
+}
+
+void
+heron_html_free (HeronHtml *html)
+{
+  if (html == NULL)
+    return;
+  g_clear_pointer (&html->xpath, xmlXPathFreeContext);
+  g_clear_pointer (&html->doc, xmlFreeDoc);
+  g_free (html);
+}
+
+GPtrArray *
+heron_html_find (HeronHtml  *html,
+                 xmlNodePtr  node,
+                 const char *expr)
+{
+  GPtrArray *nodes = g_ptr_array_new ();
+  xmlXPathObjectPtr obj;
+
+  g_assert (html != NULL);
+  obj = xmlXPathNodeEval (node != NULL ? node : (xmlNodePtr) html->doc, (const xmlChar *) expr,
+                          html->xpath);
+  if (obj != NULL && obj->type == XPATH_NODESET && obj->nodesetval != NULL)
+    for (int i = 0; i < obj->nodesetval->nodeNr; i++)
+      g_ptr_array_add (nodes, obj->nodesetval->nodeTab[i]);
+  if (obj != NULL)
+    xmlXPathFreeObject (obj);
+  return nodes;
+}
+
+xmlNodePtr
+heron_html_find_one (HeronHtml  *html,
+                     xmlNodePtr  node,
+                     const char *expr)
+{
+  g_autoptr(GPtrArray) nodes = heron_html_find (html, node, expr);
+
+  return nodes->len > 0 ? g_ptr_array_index (nodes, 0) : NULL;
+}
+
+static char *
+collapse_space (const char *text)
+{
+  GString *out = g_string_new (NULL);
+  gboolean space = FALSE;
+
+  for (const char *p = text; p != NULL && *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      /* U+3000 and NBSP count as space too (Chinese pages use them for layout). */
+      if (g_unichar_isspace (c) || c == 0xa0 || c == 0x3000)
+        {
+          space = out->len > 0;
+          continue;
+        }
+      if (space)
+        g_string_append_c (out, ' ');
+      space = FALSE;
+      g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+heron_html_text (xmlNodePtr node)
+{
+  xmlChar *content;
+  char *text;
+
+  if (node == NULL)
+    return g_strdup ("");
+  content = xmlNodeGetContent (node);
+  text = collapse_space ((const char *) content);
+  xmlFree (content);
+  return text;
+}
+
+char *
+heron_html_attr (xmlNodePtr  node,
+                 const char *name)
+{
+  xmlChar *value;
+  char *copy;
+
+  if (node == NULL || node->type != XML_ELEMENT_NODE)
+    return NULL;
+  value = xmlGetProp (node, (const xmlChar *) name);
+  if (value == NULL)
+    return NULL;
+  copy = g_strdup ((const char *) value);
+  xmlFree (value);
+  return copy;
+}
+
+char *
+heron_search_clean_text (const char *text)
+{
+  static const struct { const char *entity; const char *text; } entities[] = {
+    { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" }, { "&#39;", "'" },
+    { "&#x27;", "'" }, { "&nbsp;", " " },
+  };
+  GString *out;
+  g_autofree char *valid = NULL;
+
+  if (text == NULL)
+    return g_strdup ("");
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_new (NULL);
+  for (const char *p = valid; *p; )
+    {
+      gboolean matched = FALSE;
+
+      if (*p == '<')
+        {
+          /* Only tags: "<" followed by a letter, "/" or "!" up to the next ">". */
+          const char *close = strchr (p, '>');
+          if (close != NULL && (g_ascii_isalpha (p[1]) || p[1] == '/' || p[1] == '!'))
+            {
+              p = close + 1;
+              continue;
+            }
+        }
+      if (*p == '&')
+        for (gsize i = 0; i < G_N_ELEMENTS (entities); i++)
+          if (g_str_has_prefix (p, entities[i].entity))
+            {
+              g_string_append (out, entities[i].text);
+              p += strlen (entities[i].entity);
+              matched = TRUE;
+              break;
+            }
+      if (!matched)
+        g_string_append_c (out, *p++);
+    }
+  {
+    g_autofree char *raw = g_string_free (out, FALSE);
+    return collapse_space (raw);
+  }
+}
+
+char *
+heron_search_absolute_url (const char *base,
+                           const char *href)
+{
+  g_autoptr(GUri) base_uri = NULL;
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+
+  if (href == NULL || *href == '\0')
+    return NULL;
+  if (g_str_has_prefix (href, "//"))
+    {
+      g_autofree char *full = g_strconcat ("https:", href, NULL);
+      return heron_search_absolute_url (NULL, full);
+    }
+  if (base != NULL)
+    base_uri = g_uri_parse (base, SOUP_HTTP_URI_FLAGS, NULL);
+  if (base_uri != NULL)
+    uri = g_uri_parse_relative (base_uri, href, SOUP_HTTP_URI_FLAGS, NULL);
+  else
+    uri = g_uri_parse (href, SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    return NULL;
+  scheme = g_uri_get_scheme (uri);
+  if (g_ascii_strcasecmp (scheme, "http") != 0 && g_ascii_strcasecmp (scheme, "https") != 0)
+    return NULL;
+  return g_uri_to_string (uri);
+}
+
+char *
+heron_search_url_param (const char *url,
+                        const char *name)
+{
+  const char *q;
+  g_autoptr(GHashTable) params = NULL;
+  const char *value;
+
+  if (url == NULL || (q = strchr (url, '?')) == NULL)
+    return NULL;
+  {
+    g_autofree char *query = g_strdup (q + 1);
+    char *hash = strchr (query, '#');
+
+    if (hash != NULL)
+      *hash = '\0';
+    params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  }
+  if (params == NULL || (value = g_hash_table_lookup (params, name)) == NULL)
+    return NULL;
+  return g_strdup (value);
+}
+
+char *
+heron_search_url_site (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  if (url == NULL || (uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL)) == NULL ||
+      (host = g_uri_get_host (uri)) == NULL || *host == '\0')
+    return NULL;
+  if (g_str_has_prefix (host, "www."))
+    host += 4;
+  return g_strdup (host);
+}
+
+void
+heron_search_results_add (GPtrArray  *results,
+                          const char *title,
+                          const char *url,
+                          const char *snippet,
+                          const char *site,
+                          const char *date)
+{
+  g_autofree char *clean_title = heron_search_clean_text (title);
+  g_autofree char *clean_snippet = heron_search_clean_text (snippet);
+  g_autofree char *clean_site = site != NULL ? heron_search_clean_text (site) : NULL;
+  g_autofree char *clean_date = date != NULL ? heron_search_clean_text (date) : NULL;
+  g_autofree char *abs = heron_search_absolute_url (NULL, url);
+
+  if (abs == NULL || *clean_title == '\0')
+    return;
+  if (clean_site == NULL || *clean_site == '\0')
+    {
+      g_free (clean_site);
+      clean_site = heron_search_url_site (abs);
+    }
+  if (clean_date != NULL && *clean_date == '\0')
+    g_clear_pointer (&clean_date, g_free);
+  g_ptr_array_add (results, heron_search_result_new (clean_title, abs, clean_snippet,
+                                                     clean_site, clean_date));
+}
+
+const char *
+heron_json_string (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL || (node = json_object_get_member (object, member)) == NULL ||
+      !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+JsonArray *
+heron_json_array (JsonObject *object,
+                  const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL || (node = json_object_get_member (object, member)) == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  return json_node_get_array (node);
+}
+
+JsonObject *
+heron_json_object (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node;
+
+  if (object == NULL || (node = json_object_get_member (object, member)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_node_get_object (node);
+}
+
+JsonObject *
+heron_json_parse_object (const char  *provider,
+                         const char  *text,
+                         gsize        len,
+                         JsonParser **parser_out,
+                         GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local = NULL;
+  JsonNode *root;
+
+  if (len > G_MAXSSIZE || !json_parser_load_from_data (parser, text, (gssize) len, &local))
+    {
+      g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_PARSE_FAILED,
+                   _("%s: the answer is not valid JSON (%s)"), provider,
+                   local != NULL ? local->message : _("too large"));
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_PARSE_FAILED,
+                   _("%s: the answer is not a JSON object"), provider);
+      return NULL;
+    }
+  *parser_out = g_steal_pointer (&parser);
+  return json_node_get_object (root);
+}
+
+char *
+heron_search_join_url (const char *base,
+                       const char *path)
+{
+  gsize n = strlen (base);
+
+  while (n > 0 && base[n - 1] == '/')
+    n--;
+  while (*path == '/')
+    path++;
+  return g_strdup_printf ("%.*s/%s", (int) n, base, path);
+}
