@@ -1,0 +1,151 @@
+/* heron-preferences.c: the Preferences window, bound to GSettings.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "heron-preferences"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "heron-preferences.h"
+
+struct _HeronPreferences
+{
+  AdwPreferencesWindow  parent_instance;
+
+  /* Template Widgets */
+  AdwComboRow          *style_row;
+  AdwEntryRow          *system_prompt_row;
+
+  /* Owned References */
+  GSettings            *settings;
+};
+
+enum {
+  PROP_0,
+  PROP_SETTINGS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Same order as the rows of style_row in heron-preferences.ui. */
+static const char *color_schemes[] = { "follow", "light", "dark" };
+
+G_DEFINE_FINAL_TYPE (HeronPreferences, heron_preferences, ADW_TYPE_PREFERENCES_WINDOW)
+
+static gboolean
+style_row_from_setting (GValue   *value,
+                        GVariant *variant,
+                        gpointer  user_data)
+{
+  const char *scheme = g_variant_get_string (variant, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (color_schemes); i++)
+    if (g_strcmp0 (scheme, color_schemes[i]) == 0)
+      {
+        g_value_set_uint (value, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static GVariant *
+style_row_to_setting (const GValue       *value,
+                      const GVariantType *expected_type,
+                      gpointer            user_data)
+{
+  guint i = g_value_get_uint (value);
+
+  if (i >= G_N_ELEMENTS (color_schemes))
+    return NULL;
+  return g_variant_new_string (color_schemes[i]);
+}
+
+static void
+heron_preferences_constructed (GObject *object)
+{
+  HeronPreferences *self = (HeronPreferences *)object;
+
+  G_OBJECT_CLASS (heron_preferences_parent_class)->constructed (object);
+
+  g_assert (G_IS_SETTINGS (self->settings));
+
+  g_settings_bind_with_mapping (self->settings, "color-scheme",
+                                self->style_row, "selected",
+                                G_SETTINGS_BIND_DEFAULT,
+                                style_row_from_setting, style_row_to_setting, NULL, NULL);
+  g_settings_bind (self->settings, "system-prompt",
+                   self->system_prompt_row, "text",
+                   G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+heron_preferences_dispose (GObject *object)
+{
+  HeronPreferences *self = (HeronPreferences *)object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), HERON_TYPE_PREFERENCES);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (heron_preferences_parent_class)->dispose (object);
+}
+
+static void
+heron_preferences_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  HeronPreferences *self = HERON_PREFERENCES (object);
+
+  switch (prop_id)
+    {
+    case PROP_SETTINGS:
+      self->settings = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+heron_preferences_class_init (HeronPreferencesClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->constructed = heron_preferences_constructed;
+  object_class->dispose = heron_preferences_dispose;
+  object_class->set_property = heron_preferences_set_property;
+
+  properties[PROP_SETTINGS] =
+    g_param_spec_object ("settings", NULL, NULL,
+                         G_TYPE_SETTINGS,
+                         (G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/heronchat/Heron/ui/heron-preferences.ui");
+  gtk_widget_class_bind_template_child (widget_class, HeronPreferences, style_row);
+  gtk_widget_class_bind_template_child (widget_class, HeronPreferences, system_prompt_row);
+}
+
+static void
+heron_preferences_init (HeronPreferences *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}
+
+HeronPreferences *
+heron_preferences_new (GSettings *settings)
+{
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+
+  return g_object_new (HERON_TYPE_PREFERENCES,
+                       "settings", settings,
+                       NULL);
+}
