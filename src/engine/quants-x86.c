@@ -43,7 +43,7 @@ HR_TARGET_BEGIN_AVX2
 #undef DEFINE_DOT_SYM
 #undef DEFINE_DOT_MIN
 #undef DEFINE_DOT_HALF
-#undef DEFINE_TILE_32
+#undef DEFINE_TILE_INT
 void
 hr_quants_kernels_avx2 (hr_kernels *k)
 {
