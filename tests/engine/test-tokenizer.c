@@ -15,6 +15,7 @@
 
 #include "gguf.h"
 #include "tiny-vocab.h"
+#include "tokenizer-llama-golden.h"
 #include "tokenizer.h"
 #include "unicode.h"
 
@@ -51,14 +52,6 @@ shared_vocab_path (const char *name, const char *suffix)
     return NULL;
   file = g_strdup_printf ("ggml-vocab-%s.gguf%s", name, suffix);
   return g_build_filename (dir, "testdata", "vocab", file, NULL);
-}
-
-static gboolean
-have_shared (void)
-{
-  g_autofree char *p = shared_vocab_path ("qwen2", "");
-
-  return p && g_file_test (p, G_FILE_TEST_EXISTS);
 }
 
 static gboolean
@@ -705,6 +698,161 @@ test_unicode_tables (void)
   }
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Extra golden cases made with llama.cpp's llama-tokenize (see tokenizer-llama-golden.h) */
+
+static void
+test_llama_golden (gconstpointer data)
+{
+  const char *name = data;
+  loaded l;
+  int ok = 0, bad = 0;
+
+  if (!load_shared (name, &l))
+    {
+      g_test_skip ("HERON_SHARED_DIR/testdata/vocab not available");
+      return;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (golden_cases); i++)
+    {
+      const golden_case *c = &golden_cases[i];
+      const char *text = golden_strings[c->string];
+      g_autoptr (GArray) a = NULL;
+      g_autofree char *got = NULL;
+      if (strcmp (c->vocab, name) != 0)
+        continue;
+      a = tokenize (l.v, text, -1, FALSE, c->parse_special);
+      got = ids_to_string (a);
+      if (g_strcmp0 (got, c->ids) == 0)
+        ok++;
+      else
+        {
+          bad++;
+          g_test_message ("%s string %d parse_special %d:\n  got  '%s'\n  want '%s'", name,
+                          c->string, c->parse_special, got, c->ids);
+        }
+    }
+  g_test_message ("%-15s %d/%d llama-tokenize cases match", name, ok, ok + bad);
+  loaded_clear (&l);
+  g_assert_cmpint (bad, ==, 0);
+  g_assert_cmpint (ok, >, 0);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Round trips of random text on the real vocabularies */
+
+static void
+append_random_piece (GString *s, GRand *r)
+{
+  static const char *const words[] = {
+    "the", "The", "hello", "world", "don't", "it's", "I'M", "naïve", "Ελληνικά", "русский",
+    "Tiếng", "ภาษาไทย", "日本語", "한국어", "中文", "你好", "世界", "人工智能", "😀", "👍🏽",
+    "👨‍👩‍👧", "🇫🇷", "12345", "3.14", "x", "<", "</", "|>", "<|", "{", "}", "()", "=>",
+  };
+  static const char *const spaces[] = {
+    " ", "  ", "   ", "\n", "\n\n", "\t", "\r\n", " \n ", "\xe3\x80\x80", "\xc2\xa0", ""
+  };
+  int kind = g_rand_int_range (r, 0, 10);
+
+  if (kind < 6)
+    g_string_append (s, words[g_rand_int_range (r, 0, G_N_ELEMENTS (words))]);
+  else if (kind < 9)
+    g_string_append (s, spaces[g_rand_int_range (r, 0, G_N_ELEMENTS (spaces))]);
+  else
+    {
+      /* Any valid code point (no surrogates, no NUL). */
+      gunichar c;
+      do
+        c = (gunichar) (g_rand_boolean (r) ? g_rand_int_range (r, 1, 0x3000)
+                                           : g_rand_int_range (r, 1, 0x110000));
+      while (c >= 0xd800 && c <= 0xdfff);
+      g_string_append_unichar (s, c);
+    }
+}
+
+static void
+test_round_trip (gconstpointer data)
+{
+  const char *name = data;
+  loaded l;
+  GRand *r;
+  gboolean spm;
+
+  if (!load_shared (name, &l))
+    {
+      g_test_skip ("HERON_SHARED_DIR/testdata/vocab not available");
+      return;
+    }
+  spm = hr_vocab_kind_of (l.v) == HR_VOCAB_SPM;
+  if (spm && hr_vocab_find (l.v, "<0x41>") < 0)
+    {
+      g_test_skip ("no byte fallback: unknown characters cannot round-trip");
+      loaded_clear (&l);
+      return;
+    }
+  r = g_rand_new_with_seed (20261123);
+  for (int iter = 0; iter < 200; iter++)
+    {
+      GString *s = g_string_new (NULL);
+      int n = g_rand_int_range (r, 1, 40);
+      g_autoptr (GArray) a = NULL;
+      g_autofree char *back = NULL;
+      const char *cmp;
+      for (int i = 0; i < n; i++)
+        append_random_piece (s, r);
+      a = tokenize (l.v, s->str, (gssize) s->len, FALSE, FALSE);
+      back = detokenize (l.v, a, FALSE);
+      cmp = back;
+      /* The SPM space prefix comes back as a leading space. */
+      if (spm && hr_vocab_add_space_prefix (l.v) && s->len > 0)
+        {
+          g_assert_cmpint (back[0], ==, ' ');
+          cmp = back + 1;
+        }
+      if (strcmp (cmp, s->str) != 0)
+        g_error ("%s: round trip of '%s' gave '%s'", name, s->str, cmp);
+      /* Streaming gives the same text. */
+      {
+        hr_detok *d = hr_detok_new (l.v, FALSE);
+        GString *acc = g_string_new (NULL);
+        char out[256];
+        for (guint i = 0; i < a->len; i++)
+          {
+            hr_detok_push (d, g_array_index (a, hr_token, i), out, sizeof out);
+            g_assert_true (g_utf8_validate (out, -1, NULL));
+            g_string_append (acc, out);
+          }
+        while (hr_detok_flush (d, out, sizeof out) > 0)
+          g_string_append (acc, out);
+        g_assert_cmpstr (acc->str, ==, back);
+        hr_detok_free (d);
+        g_string_free (acc, TRUE);
+      }
+      g_string_free (s, TRUE);
+    }
+  g_rand_free (r);
+  loaded_clear (&l);
+}
+
+/* A long input without spaces: merging stays fast and the text comes back. */
+static void
+test_long_input (void)
+{
+  loaded l;
+  GString *s = g_string_new (NULL);
+  g_autoptr (GArray) a = NULL;
+  g_autofree char *back = NULL;
+
+  make_tiny_bpe (&l, NULL);
+  while (s->len < 100000)
+    g_string_append (s, (s->len / 7) % 3 ? "abcdefghijklmnopqrstuvwxyz" : "你好世界人工智能");
+  a = tokenize (l.v, s->str, (gssize) s->len, FALSE, FALSE);
+  back = detokenize (l.v, a, FALSE);
+  g_assert_cmpstr (back, ==, s->str);
+  g_string_free (s, TRUE);
+  loaded_clear (&l);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -721,12 +869,19 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/engine/tokenizer/bpe/tiny-detok-chinese",
                    test_bpe_tiny_detok_chinese);
   g_test_add_func ("/heron/engine/tokenizer/refuse-unknown", test_refuse_unknown);
+  g_test_add_func ("/heron/engine/tokenizer/bpe/long-input", test_long_input);
 
   for (gsize i = 0; i < G_N_ELEMENTS (vocab_names); i++)
     {
       g_autofree char *path = g_strdup_printf ("/heron/engine/tokenizer/conformance/%s",
                                                vocab_names[i]);
+      g_autofree char *path2 = g_strdup_printf ("/heron/engine/tokenizer/llama-golden/%s",
+                                                vocab_names[i]);
+      g_autofree char *path3 = g_strdup_printf ("/heron/engine/tokenizer/round-trip/%s",
+                                                vocab_names[i]);
       g_test_add_data_func (path, vocab_names[i], test_conformance);
+      g_test_add_data_func (path2, vocab_names[i], test_llama_golden);
+      g_test_add_data_func (path3, vocab_names[i], test_round_trip);
     }
   return g_test_run ();
 }
