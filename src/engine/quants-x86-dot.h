@@ -65,7 +65,7 @@ SFX (hsum_epi32) (__m256i v)
 static inline float
 SFX (h2f) (uint16_t h)
 {
-  return _cvtsh_ss (h);
+  return hr_fp16_table[h];
 }
 
 /* 32 nibbles of a 16-byte array as bytes: low nibbles then high nibbles. */
@@ -230,19 +230,69 @@ DEFINE_DOT_MIN (q5_1, hr_block_q5_1, SFX (q5_1_quants) (b + i))
  * 0-15, lanes 8-15 elements 16-31), which a 16-bit scale vector weighs into 32 bits.
  */
 
-/* Scale vectors for chunk k from 16 scales of 16 elements each, held as 16-bit lanes in
- * s16 (lanes 0-7 scales 0-7, lanes 8-15 scales 8-15): lanes 0-7 get scale 2k, lanes 8-15
- * scale 2k+1. */
-static inline __m256i
-SFX (scale16_pair) (__m256i s16, int k)
+/* The eight six-bit scales (bytes 0-7) and mins (bytes 8-15) of a Q4_K/Q5_K block, from
+ * the packed 12 bytes with word operations (the layout is in hr_k4_scale_min). */
+static inline __m128i
+SFX (k4_scales_mins) (const uint8_t *s)
 {
-  const __m256i lo_dup = _mm256_permute2x128_si256 (s16, s16, 0x00);
-  const __m256i hi_dup = _mm256_permute2x128_si256 (s16, s16, 0x11);
-  __m256i src = k < 4 ? lo_dup : hi_dup;
-  int kk = k & 3;
-  __m256i ctl = _mm256_set_m128i (_mm_set1_epi16 ((short) ((4 * kk + 3) << 8 | (4 * kk + 2))),
-                                  _mm_set1_epi16 ((short) ((4 * kk + 1) << 8 | (4 * kk))));
-  return _mm256_shuffle_epi8 (src, ctl);
+  uint32_t w0, w1, w2;
+  memcpy (&w0, s, 4);
+  memcpy (&w1, s + 4, 4);
+  memcpy (&w2, s + 8, 4);
+  return _mm_set_epi32 ((int) (((w2 >> 4) & 0x0f0f0f0f) | ((w1 >> 6) & 0x03030303) << 4),
+                        (int) (w1 & 0x3f3f3f3f),
+                        (int) ((w2 & 0x0f0f0f0f) | ((w0 >> 6) & 0x03030303) << 4),
+                        (int) (w0 & 0x3f3f3f3f));
+}
+
+/* The sixteen scales of a Q3_K block as signed bytes (offset 32 removed). */
+static inline __m128i
+SFX (q3k_scales) (const uint8_t *s)
+{
+  uint32_t w0, w1, w2;
+  memcpy (&w0, s, 4);
+  memcpy (&w1, s + 4, 4);
+  memcpy (&w2, s + 8, 4);
+  __m128i v = _mm_set_epi32 ((int) (((w1 >> 4) & 0x0f0f0f0f) | ((w2 >> 6) & 0x03030303) << 4),
+                             (int) (((w0 >> 4) & 0x0f0f0f0f) | ((w2 >> 4) & 0x03030303) << 4),
+                             (int) ((w1 & 0x0f0f0f0f) | ((w2 >> 2) & 0x03030303) << 4),
+                             (int) ((w0 & 0x0f0f0f0f) | (w2 & 0x03030303) << 4));
+  return _mm_sub_epi8 (v, _mm_set1_epi8 (32));
+}
+
+/* 16-bit lanes all holding scale j of eight scales kept as 16-bit lanes in both halves. */
+static inline __m256i
+SFX (scale16_one) (__m256i sc16x2, int j)
+{
+  return _mm256_shuffle_epi8 (sc16x2, _mm256_set1_epi16 ((short) ((2 * j + 1) << 8 | 2 * j)));
+}
+
+/* Shared by Q4_K and Q5_K: q holds the 256 quants as eight 32-byte chunks. */
+static inline void
+SFX (k4_block) (const __m256i *q, const hr_block_q8_K *a, const uint8_t *scales, float d,
+                float dmin, __m256 *acc, __m256 *accm)
+{
+  __m256i sm = _mm256_cvtepu8_epi16 (SFX (k4_scales_mins) (scales));
+  __m128i sc128 = _mm256_castsi256_si128 (sm);
+  __m256i sc = _mm256_set_m128i (sc128, sc128);
+  __m256i s0 = _mm256_setzero_si256 (), s1 = _mm256_setzero_si256 ();
+  /* mins: each min weighs the sum of x over its 32 elements (two bsums) */
+  __m256i bs = _mm256_loadu_si256 ((const __m256i *) a->bsums);
+  __m128i pair = _mm_hadd_epi16 (_mm256_castsi256_si128 (bs), _mm256_extracti128_si256 (bs, 1));
+  __m128i mp = _mm_madd_epi16 (_mm256_extracti128_si256 (sm, 1), pair);
+
+  *accm = _mm256_fmadd_ps (_mm256_set1_ps (dmin * a->d),
+                           _mm256_castps128_ps256 (_mm_cvtepi32_ps (mp)), *accm);
+#pragma GCC unroll 8
+  for (int j = 0; j < 8; j += 2)
+    {
+      __m256i x0 = _mm256_loadu_si256 ((const __m256i *) (a->qs + 32 * j));
+      __m256i x1 = _mm256_loadu_si256 ((const __m256i *) (a->qs + 32 * j + 32));
+      s0 = SFX (dp_i16) (s0, _mm256_maddubs_epi16 (q[j], x0), SFX (scale16_one) (sc, j));
+      s1 = SFX (dp_i16) (s1, _mm256_maddubs_epi16 (q[j + 1], x1), SFX (scale16_one) (sc, j + 1));
+    }
+  *acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (_mm256_add_epi32 (s0, s1)),
+                          _mm256_set1_ps (d * a->d), *acc);
 }
 
 static float
@@ -251,38 +301,23 @@ SFX (dot_q4_K) (int64_t n, const void *w, const void *x)
   const hr_block_q4_K *b = w;
   const hr_block_q8_K *a = x;
   int64_t nb = n / HR_QK_K;
-  __m256 acc = _mm256_setzero_ps ();
-  float accm = 0;
+  __m256 acc = _mm256_setzero_ps (), accm = _mm256_setzero_ps ();
   const __m256i m4 = _mm256_set1_epi8 (0x0f);
 
   for (int64_t i = 0; i < nb; i++)
     {
-      int sc[8], mn[8];
-      __m256i isum = _mm256_setzero_si256 ();
-      __m256i bs, mins;
-      for (int j = 0; j < 8; j++)
-        hr_k4_scale_min (b[i].scales, j, &sc[j], &mn[j]);
-      /* sum of mins times the sums of x over each 32-element sub-block */
-      bs = _mm256_madd_epi16 (_mm256_loadu_si256 ((const __m256i *) a[i].bsums),
-                              _mm256_set1_epi16 (1));
-      mins = _mm256_setr_epi32 (mn[0], mn[1], mn[2], mn[3], mn[4], mn[5], mn[6], mn[7]);
-      accm += a[i].d * SFX (h2f) (b[i].dmin) * SFX (hsum_epi32) (_mm256_mullo_epi32 (bs, mins));
+      __m256i q[8];
+#pragma GCC unroll 4
       for (int p = 0; p < 4; p++)
         {
-          __m256i q = _mm256_loadu_si256 ((const __m256i *) (b[i].qs + 32 * p));
-          __m256i lo = _mm256_and_si256 (q, m4);
-          __m256i hi = _mm256_and_si256 (_mm256_srli_epi16 (q, 4), m4);
-          __m256i x0 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p));
-          __m256i x1 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p + 32));
-          isum = SFX (dp_i16) (isum, _mm256_maddubs_epi16 (lo, x0),
-                               _mm256_set1_epi16 ((short) sc[2 * p]));
-          isum = SFX (dp_i16) (isum, _mm256_maddubs_epi16 (hi, x1),
-                               _mm256_set1_epi16 ((short) sc[2 * p + 1]));
+          __m256i v = _mm256_loadu_si256 ((const __m256i *) (b[i].qs + 32 * p));
+          q[2 * p] = _mm256_and_si256 (v, m4);
+          q[2 * p + 1] = _mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4);
         }
-      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum),
-                             _mm256_set1_ps (a[i].d * SFX (h2f) (b[i].d)), acc);
+      SFX (k4_block) (q, a + i, b[i].scales, SFX (h2f) (b[i].d), SFX (h2f) (b[i].dmin), &acc,
+                      &accm);
     }
-  return SFX (hsum_ps) (acc) - accm;
+  return SFX (hsum_ps) (acc) - SFX (hsum_ps) (accm);
 }
 
 static float
@@ -291,42 +326,65 @@ SFX (dot_q5_K) (int64_t n, const void *w, const void *x)
   const hr_block_q5_K *b = w;
   const hr_block_q8_K *a = x;
   int64_t nb = n / HR_QK_K;
-  __m256 acc = _mm256_setzero_ps ();
-  float accm = 0;
+  __m256 acc = _mm256_setzero_ps (), accm = _mm256_setzero_ps ();
   const __m256i m4 = _mm256_set1_epi8 (0x0f);
-  const __m256i one = _mm256_set1_epi8 (1);
+  const __m256i b4 = _mm256_set1_epi8 (0x10);
 
   for (int64_t i = 0; i < nb; i++)
     {
-      int sc[8], mn[8];
-      __m256i isum = _mm256_setzero_si256 ();
-      __m256i bs, mins, qh;
-      for (int j = 0; j < 8; j++)
-        hr_k4_scale_min (b[i].scales, j, &sc[j], &mn[j]);
-      bs = _mm256_madd_epi16 (_mm256_loadu_si256 ((const __m256i *) a[i].bsums),
-                              _mm256_set1_epi16 (1));
-      mins = _mm256_setr_epi32 (mn[0], mn[1], mn[2], mn[3], mn[4], mn[5], mn[6], mn[7]);
-      accm += a[i].d * SFX (h2f) (b[i].dmin) * SFX (hsum_epi32) (_mm256_mullo_epi32 (bs, mins));
-      qh = _mm256_loadu_si256 ((const __m256i *) b[i].qh);
+      __m256i q[8];
+      __m256i qh = _mm256_loadu_si256 ((const __m256i *) b[i].qh);
+#pragma GCC unroll 4
       for (int p = 0; p < 4; p++)
         {
-          __m256i q = _mm256_loadu_si256 ((const __m256i *) (b[i].qs + 32 * p));
-          __m256i h0 = _mm256_slli_epi16 (_mm256_and_si256 (qh, one), 4);
-          __m256i h1 = _mm256_slli_epi16 (_mm256_and_si256 (_mm256_srli_epi16 (qh, 1), one), 4);
-          __m256i lo = _mm256_or_si256 (_mm256_and_si256 (q, m4), h0);
-          __m256i hi = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (q, 4), m4), h1);
-          __m256i x0 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p));
-          __m256i x1 = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 64 * p + 32));
-          isum = SFX (dp_i16) (isum, _mm256_maddubs_epi16 (lo, x0),
-                               _mm256_set1_epi16 ((short) sc[2 * p]));
-          isum = SFX (dp_i16) (isum, _mm256_maddubs_epi16 (hi, x1),
-                               _mm256_set1_epi16 ((short) sc[2 * p + 1]));
-          qh = _mm256_srli_epi16 (qh, 2);
+          __m256i v = _mm256_loadu_si256 ((const __m256i *) (b[i].qs + 32 * p));
+          /* bit 2p of qh goes to bit 4 of the low quant, bit 2p+1 to the high one */
+          __m256i h0 = 2 * p >= 4 ? _mm256_srli_epi16 (qh, 2 * p - 4)
+                                  : _mm256_slli_epi16 (qh, 4 - 2 * p);
+          __m256i h1 = 2 * p + 1 >= 4 ? _mm256_srli_epi16 (qh, 2 * p + 1 - 4)
+                                      : _mm256_slli_epi16 (qh, 4 - 2 * p - 1);
+          q[2 * p] = _mm256_or_si256 (_mm256_and_si256 (v, m4), _mm256_and_si256 (h0, b4));
+          q[2 * p + 1] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (v, 4), m4),
+                                          _mm256_and_si256 (h1, b4));
         }
-      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum),
-                             _mm256_set1_ps (a[i].d * SFX (h2f) (b[i].d)), acc);
+      SFX (k4_block) (q, a + i, b[i].scales, SFX (h2f) (b[i].d), SFX (h2f) (b[i].dmin), &acc,
+                      &accm);
     }
-  return SFX (hsum_ps) (acc) - accm;
+  return SFX (hsum_ps) (acc) - SFX (hsum_ps) (accm);
+}
+
+/* Shared by Q2_K, Q3_K and Q6_K: q holds 256 unsigned quants in eight 32-byte chunks, s16
+ * their sixteen scales (one per 16 elements) as 16-bit lanes; off is the quants' offset,
+ * taken off through the bsums. */
+static inline __m256i
+SFX (k16_isum) (const __m256i *q, const hr_block_q8_K *a, __m256i s16, int off_shift)
+{
+  const __m256i lo_dup = _mm256_permute2x128_si256 (s16, s16, 0x00);
+  const __m256i hi_dup = _mm256_permute2x128_si256 (s16, s16, 0x11);
+  __m256i s0 = _mm256_setzero_si256 (), s1 = _mm256_setzero_si256 ();
+
+#pragma GCC unroll 8
+  for (int c = 0; c < 8; c += 2)
+    {
+      __m256i src = c < 4 ? lo_dup : hi_dup;
+      int k0 = c & 3, k1 = (c + 1) & 3;
+      __m256i ctl0 = _mm256_set_m128i (_mm_set1_epi16 ((short) ((4 * k0 + 3) << 8 | (4 * k0 + 2))),
+                                       _mm_set1_epi16 ((short) ((4 * k0 + 1) << 8 | (4 * k0))));
+      __m256i ctl1 = _mm256_set_m128i (_mm_set1_epi16 ((short) ((4 * k1 + 3) << 8 | (4 * k1 + 2))),
+                                       _mm_set1_epi16 ((short) ((4 * k1 + 1) << 8 | (4 * k1))));
+      __m256i x0 = _mm256_loadu_si256 ((const __m256i *) (a->qs + 32 * c));
+      __m256i x1 = _mm256_loadu_si256 ((const __m256i *) (a->qs + 32 * c + 32));
+      s0 = SFX (dp_i16) (s0, _mm256_maddubs_epi16 (q[c], x0), _mm256_shuffle_epi8 (src, ctl0));
+      s1 = SFX (dp_i16) (s1, _mm256_maddubs_epi16 (q[c + 1], x1),
+                         _mm256_shuffle_epi8 (src, ctl1));
+    }
+  s0 = _mm256_add_epi32 (s0, s1);
+  if (off_shift > 0)
+    {
+      __m256i off = _mm256_madd_epi16 (_mm256_loadu_si256 ((const __m256i *) a->bsums), s16);
+      s0 = _mm256_sub_epi32 (s0, _mm256_slli_epi32 (off, off_shift));
+    }
+  return s0;
 }
 
 static float
@@ -342,35 +400,55 @@ SFX (dot_q6_K) (int64_t n, const void *w, const void *x)
   for (int64_t i = 0; i < nb; i++)
     {
       __m256i s16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) b[i].scales));
-      __m256i isum = _mm256_setzero_si256 ();
-      /* quants are stored plus 32: take 32 * sum (scale * bsum) off */
-      __m256i off = _mm256_madd_epi16 (_mm256_loadu_si256 ((const __m256i *) a[i].bsums), s16);
-      int ioff = 32 * SFX (hsum_epi32) (off);
+      __m256i q[8];
+#pragma GCC unroll 2
       for (int h = 0; h < 2; h++)
         {
           const uint8_t *ql = b[i].ql + 64 * h;
-          const int8_t *xq = a[i].qs + 128 * h;
           __m256i l0 = _mm256_loadu_si256 ((const __m256i *) ql);
           __m256i l1 = _mm256_loadu_si256 ((const __m256i *) (ql + 32));
           __m256i qh = _mm256_loadu_si256 ((const __m256i *) (b[i].qh + 32 * h));
-          __m256i q[4];
-          q[0] = _mm256_or_si256 (_mm256_and_si256 (l0, m4),
-                                  _mm256_and_si256 (_mm256_slli_epi16 (qh, 4), m3));
-          q[1] = _mm256_or_si256 (_mm256_and_si256 (l1, m4),
-                                  _mm256_and_si256 (_mm256_slli_epi16 (qh, 2), m3));
-          q[2] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (l0, 4), m4),
-                                  _mm256_and_si256 (qh, m3));
-          q[3] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (l1, 4), m4),
-                                  _mm256_and_si256 (_mm256_srli_epi16 (qh, 2), m3));
-          for (int k = 0; k < 4; k++)
-            {
-              __m256i xv = _mm256_loadu_si256 ((const __m256i *) (xq + 32 * k));
-              isum = SFX (dp_i16) (isum, _mm256_maddubs_epi16 (q[k], xv),
-                                   SFX (scale16_pair) (s16, 4 * h + k));
-            }
+          q[4 * h + 0] = _mm256_or_si256 (_mm256_and_si256 (l0, m4),
+                                          _mm256_and_si256 (_mm256_slli_epi16 (qh, 4), m3));
+          q[4 * h + 1] = _mm256_or_si256 (_mm256_and_si256 (l1, m4),
+                                          _mm256_and_si256 (_mm256_slli_epi16 (qh, 2), m3));
+          q[4 * h + 2] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (l0, 4), m4),
+                                          _mm256_and_si256 (qh, m3));
+          q[4 * h + 3] = _mm256_or_si256 (_mm256_and_si256 (_mm256_srli_epi16 (l1, 4), m4),
+                                          _mm256_and_si256 (_mm256_srli_epi16 (qh, 2), m3));
         }
-      isum = _mm256_sub_epi32 (isum, _mm256_setr_epi32 (ioff, 0, 0, 0, 0, 0, 0, 0));
-      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum),
+      /* quants are stored plus 32 */
+      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (SFX (k16_isum) (q, a + i, s16, 5)),
+                             _mm256_set1_ps (a[i].d * SFX (h2f) (b[i].d)), acc);
+    }
+  return SFX (hsum_ps) (acc);
+}
+
+static float
+SFX (dot_q3_K) (int64_t n, const void *w, const void *x)
+{
+  const hr_block_q3_K *b = w;
+  const hr_block_q8_K *a = x;
+  int64_t nb = n / HR_QK_K;
+  __m256 acc = _mm256_setzero_ps ();
+  const __m256i m2 = _mm256_set1_epi8 (3);
+  const __m256i b2 = _mm256_set1_epi8 (4);
+
+  for (int64_t i = 0; i < nb; i++)
+    {
+      __m256i s16 = _mm256_cvtepi8_epi16 (SFX (q3k_scales) (b[i].scales));
+      __m256i hm = _mm256_loadu_si256 ((const __m256i *) b[i].hmask);
+      __m256i q[8];
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; c++)
+        {
+          __m256i v = _mm256_loadu_si256 ((const __m256i *) (b[i].qs + 32 * (c / 4)));
+          __m256i u = _mm256_and_si256 (_mm256_srli_epi16 (v, 2 * (c % 4)), m2);
+          __m256i hb = c >= 2 ? _mm256_srli_epi16 (hm, c - 2) : _mm256_slli_epi16 (hm, 2 - c);
+          q[c] = _mm256_or_si256 (u, _mm256_and_si256 (hb, b2));
+        }
+      /* quants are stored plus 4 */
+      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (SFX (k16_isum) (q, a + i, s16, 2)),
                              _mm256_set1_ps (a[i].d * SFX (h2f) (b[i].d)), acc);
     }
   return SFX (hsum_ps) (acc);
@@ -382,8 +460,7 @@ SFX (dot_q2_K) (int64_t n, const void *w, const void *x)
   const hr_block_q2_K *b = w;
   const hr_block_q8_K *a = x;
   int64_t nb = n / HR_QK_K;
-  __m256 acc = _mm256_setzero_ps ();
-  float accm = 0;
+  __m256 acc = _mm256_setzero_ps (), accm = _mm256_setzero_ps ();
   const __m256i m2 = _mm256_set1_epi8 (3);
 
   for (int64_t i = 0; i < nb; i++)
@@ -392,67 +469,20 @@ SFX (dot_q2_K) (int64_t n, const void *w, const void *x)
       __m256i s16 = _mm256_cvtepu8_epi16 (_mm_and_si128 (sc8, _mm_set1_epi8 (0x0f)));
       __m256i m16 = _mm256_cvtepu8_epi16 (_mm_and_si128 (_mm_srli_epi16 (sc8, 4),
                                                           _mm_set1_epi8 (0x0f)));
-      __m256i isum = _mm256_setzero_si256 ();
       __m256i msum = _mm256_madd_epi16 (_mm256_loadu_si256 ((const __m256i *) a[i].bsums), m16);
-      accm += a[i].d * SFX (h2f) (b[i].dmin) * SFX (hsum_epi32) (msum);
-      for (int h = 0; h < 2; h++)
+      __m256i q[8];
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; c++)
         {
-          __m256i q = _mm256_loadu_si256 ((const __m256i *) (b[i].qs + 32 * h));
-          for (int k = 0; k < 4; k++)
-            {
-              __m256i u = _mm256_and_si256 (_mm256_srli_epi16 (q, 2 * k), m2);
-              __m256i xv = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 128 * h + 32 * k));
-              isum = SFX (dp_i16) (isum, _mm256_maddubs_epi16 (u, xv),
-                                   SFX (scale16_pair) (s16, 4 * h + k));
-            }
+          __m256i v = _mm256_loadu_si256 ((const __m256i *) (b[i].qs + 32 * (c / 4)));
+          q[c] = _mm256_and_si256 (_mm256_srli_epi16 (v, 2 * (c % 4)), m2);
         }
-      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum),
+      accm = _mm256_fmadd_ps (_mm256_cvtepi32_ps (msum),
+                              _mm256_set1_ps (a[i].d * SFX (h2f) (b[i].dmin)), accm);
+      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (SFX (k16_isum) (q, a + i, s16, 0)),
                              _mm256_set1_ps (a[i].d * SFX (h2f) (b[i].d)), acc);
     }
-  return SFX (hsum_ps) (acc) - accm;
-}
-
-static float
-SFX (dot_q3_K) (int64_t n, const void *w, const void *x)
-{
-  const hr_block_q3_K *b = w;
-  const hr_block_q8_K *a = x;
-  int64_t nb = n / HR_QK_K;
-  __m256 acc = _mm256_setzero_ps ();
-  const __m256i m2 = _mm256_set1_epi8 (3);
-  const __m256i one = _mm256_set1_epi8 (1);
-
-  for (int64_t i = 0; i < nb; i++)
-    {
-      int8_t sc[16];
-      __m256i s16, isum = _mm256_setzero_si256 (), hm;
-      int ioff;
-      for (int j = 0; j < 16; j++)
-        sc[j] = (int8_t) hr_q3k_scale (b[i].scales, j);
-      s16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) sc));
-      /* quants are stored plus 4 */
-      ioff = 4 * SFX (hsum_epi32) (_mm256_madd_epi16 (
-                   _mm256_loadu_si256 ((const __m256i *) a[i].bsums), s16));
-      hm = _mm256_loadu_si256 ((const __m256i *) b[i].hmask);
-      for (int h = 0; h < 2; h++)
-        {
-          __m256i q = _mm256_loadu_si256 ((const __m256i *) (b[i].qs + 32 * h));
-          for (int k = 0; k < 4; k++)
-            {
-              __m256i u = _mm256_and_si256 (_mm256_srli_epi16 (q, 2 * k), m2);
-              __m256i hb = _mm256_slli_epi16 (_mm256_and_si256 (hm, one), 2);
-              __m256i xv = _mm256_loadu_si256 ((const __m256i *) (a[i].qs + 128 * h + 32 * k));
-              u = _mm256_or_si256 (u, hb);
-              isum = SFX (dp_i16) (isum, _mm256_maddubs_epi16 (u, xv),
-                                   SFX (scale16_pair) (s16, 4 * h + k));
-              hm = _mm256_srli_epi16 (hm, 1);
-            }
-        }
-      isum = _mm256_sub_epi32 (isum, _mm256_setr_epi32 (ioff, 0, 0, 0, 0, 0, 0, 0));
-      acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (isum),
-                             _mm256_set1_ps (a[i].d * SFX (h2f) (b[i].d)), acc);
-    }
-  return SFX (hsum_ps) (acc);
+  return SFX (hsum_ps) (acc) - SFX (hsum_ps) (accm);
 }
 
 /* ---------------------------------------------------------------------------------------

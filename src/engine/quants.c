@@ -1243,6 +1243,8 @@ static hr_kernels kernels;   /* NULL entries fall back to the references */
 
 static const char *const level_names[] = { "scalar", "avx2", "avx512" };
 
+float hr_fp16_table[65536];
+
 static void
 load_level (int level)
 {
@@ -1260,6 +1262,9 @@ static void
 detect (void)
 {
   int level = 0;
+
+  for (uint32_t h = 0; h < 65536; h++)
+    hr_fp16_table[h] = hr_fp16_to_fp32 ((uint16_t) h);
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init ();
   if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
