@@ -519,13 +519,12 @@ trie_add (hr_vocab *v, const char *s, size_t n, int32_t special)
   for (size_t i = 0; i < n; i++)
     {
       uint8_t b = (uint8_t) s[i];
-      int32_t *link = node < 0 ? &v->root[b] : &v->trie[node].child;
-      int32_t c = *link;
+      int32_t c = node < 0 ? v->root[b] : v->trie[node].child, last = -1;
 
       while (c >= 0 && v->trie[c].byte != b)
         {
-          link = &v->trie[c].sibling;
-          c = *link;
+          last = c;
+          c = v->trie[c].sibling;
         }
       if (c < 0)
         {
@@ -540,7 +539,13 @@ trie_add (hr_vocab *v, const char *s, size_t n, int32_t special)
             }
           c = v->n_trie++;
           v->trie[c] = (trie_node) { -1, -1, -1, b };
-          *link = c;
+          /* Link it in by index: the realloc above may have moved the nodes. */
+          if (last >= 0)
+            v->trie[last].sibling = c;
+          else if (node >= 0)
+            v->trie[node].child = c;
+          else
+            v->root[b] = c;
         }
       node = c;
     }
@@ -1589,7 +1594,7 @@ hr_tokenize (const hr_vocab *v, const char *text, size_t len, bool add_special,
   else
     {
       ret = (int32_t) tb.n;
-      if (tb.n)
+      if (tb.n && max_tokens > 0)
         memcpy (out, tb.v, (tb.n < (size_t) max_tokens ? tb.n : (size_t) max_tokens)
                 * sizeof *out);
     }

@@ -150,7 +150,7 @@ test_conformance (gconstpointer data)
   g_autofree char *out_path = shared_vocab_path (name, ".out");
   g_autofree char *inp = NULL, *out = NULL;
   g_auto (GStrv) lines = NULL;
-  GPtrArray *tests = g_ptr_array_new ();
+  GPtrArray *tests = g_ptr_array_new_with_free_func (g_free);
   const char *sep = "\n__ggml_vocab_test__\n";
   size_t inp_len = 0;
   const char *p, *end;
