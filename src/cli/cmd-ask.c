@@ -1,12 +1,220 @@
-/* cmd-ask.c: placeholder until these subcommands are built; they say so and exit 1. */
+/* cmd-ask.c: heron-cli ask: one turn of a conversation, the same pipeline and database as
+ * the app (src/assist/heron-turn.c), streamed to the terminal.
+ *
+ * Output: the answer on stdout as it streams; reasoning (<think>) on stderr between
+ * "[thinking]" and "[/thinking]" lines; then "conversation: ID" on stderr (the id to pass
+ * to --conversation for a follow-up). Exit status: 0 answered, 1 failed (the database,
+ * the model, generation; the partial answer is stored), 2 usage error, 130 stopped with
+ * Ctrl+C (the partial answer is stored as cancelled).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "config.h"
+
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
+#include <stdio.h>
+
 #include "heron-cli.h"
+#include "heron-store.h"
+#include "heron-local-backend.h"
+#include "heron-scripted-backend.h"
+#include "heron-turn.h"
+
+typedef struct
+{
+  GMainLoop    *loop;
+  GCancellable *cancellable;
+  gboolean      in_reasoning;
+  gboolean      any_content;
+  gboolean      ends_with_newline;
+  gboolean      ok;
+  gboolean      interrupted;
+  GError       *error;
+} AskState;
+
+static void
+on_delta (HeronTurn *turn, const char *content, const char *reasoning, gpointer user_data)
+{
+  AskState *st = user_data;
+
+  if (reasoning)
+    {
+      if (!st->in_reasoning)
+        fputs ("[thinking]\n", stderr);
+      st->in_reasoning = TRUE;
+      fputs (reasoning, stderr);
+      fflush (stderr);
+    }
+  if (content)
+    {
+      if (st->in_reasoning)
+        fputs ("\n[/thinking]\n", stderr);
+      st->in_reasoning = FALSE;
+      fputs (content, stdout);
+      fflush (stdout);
+      st->any_content = TRUE;
+      st->ends_with_newline = g_str_has_suffix (content, "\n");
+    }
+}
+
+static void
+ask_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AskState *st = user_data;
+
+  st->ok = heron_turn_finish (HERON_TURN (source), result, &st->error);
+  g_main_loop_quit (st->loop);
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  AskState *st = user_data;
+
+  st->interrupted = TRUE;
+  g_cancellable_cancel (st->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static HeronBackend *
+make_backend (const char *model, int n_ctx, int threads, GCancellable *cancellable,
+              GError **error)
+{
+  const char *test_backend = g_getenv ("HERON_TEST_BACKEND");
+  g_autoptr(HeronLocalBackend) local = NULL;
+
+  if (test_backend && *test_backend)
+    return HERON_BACKEND (heron_scripted_backend_new_from_spec (test_backend, error));
+  if (model == NULL)
+    {
+      g_set_error (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_NO_MODEL,
+                   _("no model given; use --model MODEL.gguf"));
+      return NULL;
+    }
+  local = heron_local_backend_new (model, n_ctx, threads);
+  if (!heron_local_backend_load_sync (local, cancellable, error))
+    return NULL;
+  return HERON_BACKEND (g_steal_pointer (&local));
+}
 
 int
 heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
 {
-  heron_cli_error ("ask", _("this subcommand is not built yet in this version"));
-  return 1;
-}
+  g_autofree char *model = NULL, *system = NULL;
+  gint64 conversation = 0;
+  double temp = -1;
+  gint64 seed = -1;
+  int n_predict = 0, n_ctx = 0, threads = 0;
+  GOptionEntry entries[] = {
+    { "conversation", 'c', 0, G_OPTION_ARG_INT64, &conversation,
+      N_("Continue the conversation with this id"), N_("ID") },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, N_("Model GGUF file"), N_("PATH") },
+    { "system", 's', 0, G_OPTION_ARG_STRING, &system,
+      N_("System prompt of a new conversation"), N_("TEXT") },
+    { "temp", 0, 0, G_OPTION_ARG_DOUBLE, &temp, N_("Temperature (0: greedy)"), N_("T") },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default: random)"), N_("S") },
+    { "n-predict", 'n', 0, G_OPTION_ARG_INT, &n_predict,
+      N_("Most tokens to generate (default: until the model stops)"), N_("N") },
+    { "ctx-size", 0, 0, G_OPTION_ARG_INT, &n_ctx, N_("Context size in tokens"), N_("N") },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: physical cores)"),
+      N_("N") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) octx = g_option_context_new (_("QUESTION"));
+  g_autoptr(HeronStore) store = NULL;
+  g_autoptr(HeronBackend) backend = NULL;
+  g_autoptr(HeronTurn) turn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *question = NULL;
+  HeronSamplingParams params;
+  AskState st = { 0 };
+  guint sigint_id;
+  int status = 0;
 
+  g_option_context_set_summary (octx, _("Ask a question and stream the answer; the "
+                                        "conversation is stored like the app's. The "
+                                        "conversation id is printed on stderr as "
+                                        "“conversation: ID”."));
+  g_option_context_add_main_entries (octx, entries, GETTEXT_PACKAGE);
+  if (!heron_cli_parse (octx, &argc, &argv, &status))
+    return status;
+  if (argc < 2)
+    {
+      heron_cli_error ("ask", _("no question given"));
+      return 2;
+    }
+  question = g_strjoinv (" ", argv + 1);
+  if (!g_utf8_validate (question, -1, NULL) || *g_strstrip (question) == '\0')
+    {
+      heron_cli_error ("ask", _("the question must be non-empty UTF-8 text"));
+      return 2;
+    }
+  if (conversation < 0 || n_predict < 0)
+    {
+      heron_cli_error ("ask", _("--conversation and -n take positive numbers"));
+      return 2;
+    }
+
+  st.cancellable = g_cancellable_new ();
+  st.loop = g_main_loop_new (NULL, FALSE);
+  sigint_id = g_unix_signal_add (SIGINT, on_sigint, &st);
+
+  store = heron_store_open_sync (ctx->data_dir, NULL, &error);
+  if (store == NULL)
+    {
+      heron_cli_error ("ask", "%s", error->message);
+      status = 1;
+      goto out;
+    }
+  backend = make_backend (model, n_ctx, threads, st.cancellable, &error);
+  if (backend == NULL)
+    {
+      heron_cli_error ("ask", "%s", error->message);
+      status = g_error_matches (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_NO_MODEL) ? 2
+               : st.interrupted ? 130 : 1;
+      goto out;
+    }
+
+  heron_sampling_params_init (&params);
+  if (temp >= 0)
+    params.temperature = temp;
+  if (seed >= 0)
+    params.seed = seed;
+  params.max_tokens = n_predict;
+
+  turn = heron_turn_new (store, backend);
+  heron_turn_set_conversation_id (turn, conversation);
+  heron_turn_set_system_prompt (turn, system);
+  heron_turn_set_sampling (turn, &params);
+  g_signal_connect (turn, "delta", G_CALLBACK (on_delta), &st);
+  heron_turn_ask_async (turn, question, st.cancellable, ask_done, &st);
+  g_main_loop_run (st.loop);
+
+  if (st.in_reasoning)
+    fputs ("\n[/thinking]\n", stderr);
+  if (st.any_content && !st.ends_with_newline)
+    fputs ("\n", stdout);
+  fflush (stdout);
+  if (heron_turn_get_conversation_id (turn) > 0)
+    g_printerr ("conversation: %" G_GINT64_FORMAT "\n", heron_turn_get_conversation_id (turn));
+  if (st.ok)
+    status = 0;
+  else if (g_error_matches (st.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    status = 130;
+  else
+    {
+      heron_cli_error ("ask", "%s", st.error->message);
+      status = 1;
+    }
+
+out:
+  g_source_remove (sigint_id);
+  if (store)
+    heron_store_close (store);
+  g_clear_error (&st.error);
+  g_main_loop_unref (st.loop);
+  g_object_unref (st.cancellable);
+  return status;
+}

@@ -1,0 +1,134 @@
+/* heron-backend.c: the HeronBackend interface and its request/stats structs.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+
+#include "heron-backend.h"
+
+G_DEFINE_QUARK (heron-assist-error-quark, heron_assist_error)
+G_DEFINE_INTERFACE (HeronBackend, heron_backend, G_TYPE_OBJECT)
+
+static void
+heron_backend_default_init (HeronBackendInterface *iface)
+{
+}
+
+void
+heron_sampling_params_init (HeronSamplingParams *params)
+{
+  params->temperature = -1;
+  params->top_k = -1;
+  params->top_p = -1;
+  params->min_p = -1;
+  params->repeat_penalty = -1;
+  params->seed = G_MAXUINT64;
+  params->max_tokens = 0;
+  params->enable_thinking = TRUE;
+}
+
+static void
+clear_chat_message (gpointer data)
+{
+  HeronChatMessage *m = data;
+
+  g_free (m->content);
+}
+
+HeronChatRequest *
+heron_chat_request_new (void)
+{
+  HeronChatRequest *r = g_new0 (HeronChatRequest, 1);
+
+  r->messages = g_array_new (FALSE, TRUE, sizeof (HeronChatMessage));
+  g_array_set_clear_func (r->messages, clear_chat_message);
+  heron_sampling_params_init (&r->params);
+  return r;
+}
+
+void
+heron_chat_request_free (HeronChatRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_array_unref (request->messages);
+  g_free (request);
+}
+
+void
+heron_chat_request_add_message (HeronChatRequest *request, HeronRole role, const char *content)
+{
+  HeronChatMessage m = { role, g_strdup (content ? content : "") };
+
+  g_array_append_val (request->messages, m);
+}
+
+void
+heron_chat_stats_free (HeronChatStats *stats)
+{
+  if (stats == NULL)
+    return;
+  g_free (stats->model);
+  g_free (stats);
+}
+
+char *
+heron_chat_stats_to_json (const HeronChatStats *s)
+{
+  static const char *const stops[] = { "end", "length", "cancelled" };
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, s->model ? s->model : "");
+  json_builder_set_member_name (b, "prompt_tokens");
+  json_builder_add_int_value (b, s->prompt_tokens);
+  json_builder_set_member_name (b, "cached_tokens");
+  json_builder_add_int_value (b, s->cached_tokens);
+  json_builder_set_member_name (b, "completion_tokens");
+  json_builder_add_int_value (b, s->completion_tokens);
+  json_builder_set_member_name (b, "ttft_ms");
+  json_builder_add_double_value (b, s->time_to_first_token_ms);
+  json_builder_set_member_name (b, "prompt_ms");
+  json_builder_add_double_value (b, s->prompt_ms);
+  json_builder_set_member_name (b, "gen_ms");
+  json_builder_add_double_value (b, s->generation_ms);
+  json_builder_set_member_name (b, "tokens_per_second");
+  json_builder_add_double_value (b, s->tokens_per_second);
+  json_builder_set_member_name (b, "stop");
+  json_builder_add_string_value (b, stops[CLAMP (s->stop, 0, 2)]);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+const char *
+heron_backend_get_name (HeronBackend *self)
+{
+  g_return_val_if_fail (HERON_IS_BACKEND (self), NULL);
+  return HERON_BACKEND_GET_IFACE (self)->get_name (self);
+}
+
+void
+heron_backend_chat_async (HeronBackend *self, const HeronChatRequest *request,
+                          HeronDeltaFunc delta_func, gpointer delta_data,
+                          GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data)
+{
+  g_return_if_fail (HERON_IS_BACKEND (self));
+  g_return_if_fail (request != NULL);
+  HERON_BACKEND_GET_IFACE (self)->chat_async (self, request, delta_func, delta_data,
+                                              cancellable, callback, user_data);
+}
+
+HeronChatStats *
+heron_backend_chat_finish (HeronBackend *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (HERON_IS_BACKEND (self), NULL);
+  return HERON_BACKEND_GET_IFACE (self)->chat_finish (self, result, error);
+}
