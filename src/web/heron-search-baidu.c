@@ -75,9 +75,12 @@ baidu_parse (const char  *text,
     }
 
   blocks = heron_html_find (html, NULL,
-                            "//div[@id='content_left']//div[" HERON_XP_CLASS ("c-container")
-                            "] | //div[" HERON_XP_CLASS ("result") " and not(ancestor::div["
-                            HERON_XP_CLASS ("c-container") "])]");
+                            /* Outermost blocks only: a result nests a c-container in a
+                             * c-container. */
+                            "//div[(" HERON_XP_CLASS ("c-container") " or "
+                            HERON_XP_CLASS ("result") ") and not(ancestor::div["
+                            HERON_XP_CLASS ("c-container") " or " HERON_XP_CLASS ("result")
+                            "])]");
   for (guint i = 0; i < blocks->len && results->len < max_results; i++)
     {
       xmlNodePtr block = g_ptr_array_index (blocks, i);

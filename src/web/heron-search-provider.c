@@ -494,6 +494,7 @@ send_request (GTask       *task_,
               SoupMessage *msg)
 {
   g_autoptr(GTask) task = task_;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   HeronSearchProvider *self = g_task_get_source_object (task);
   HeronWebSession *session = self->session != NULL ? self->session :
                              heron_web_session_get_default ();
@@ -517,7 +518,7 @@ send_request (GTask       *task_,
     soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
                                   self->info->is_api ? "application/json" :
                                   "text/html,application/xhtml+xml");
-  heron_web_session_send_async (session, msg, &limits, g_task_get_cancellable (task),
+  heron_web_session_send_async (session, msg, &limits, cancellable,
                                 on_response, g_steal_pointer (&task));
 }
 

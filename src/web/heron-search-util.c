@@ -212,22 +212,28 @@ heron_search_url_param (const char *url,
                         const char *name)
 {
   const char *q;
-  g_autoptr(GHashTable) params = NULL;
-  const char *value;
+  gsize name_len = strlen (name);
 
   if (url == NULL || (q = strchr (url, '?')) == NULL)
     return NULL;
-  {
-    g_autofree char *query = g_strdup (q + 1);
-    char *hash = strchr (query, '#');
+  /* By hand: engines put bare tokens like "!" in their query strings, which
+   * g_uri_parse_params() rejects as a whole. */
+  for (const char *p = q + 1; *p != '\0' && *p != '#'; )
+    {
+      const char *end = p + strcspn (p, "&#");
 
-    if (hash != NULL)
-      *hash = '\0';
-    params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  }
-  if (params == NULL || (value = g_hash_table_lookup (params, name)) == NULL)
-    return NULL;
-  return g_strdup (value);
+      if ((gsize) (end - p) > name_len && strncmp (p, name, name_len) == 0 && p[name_len] == '=')
+        {
+          g_autofree char *raw = g_strndup (p + name_len + 1, end - p - name_len - 1);
+
+          for (char *c = raw; *c; c++)
+            if (*c == '+')
+              *c = ' ';
+          return g_uri_unescape_string (raw, NULL);
+        }
+      p = *end == '&' ? end + 1 : end;
+    }
+  return NULL;
 }
 
 char *

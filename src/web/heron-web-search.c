@@ -402,12 +402,13 @@ static void
 start_provider (GTask *task_)
 {
   g_autoptr(GTask) task = task_;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   HeronWebSearch *self = g_task_get_source_object (task);
   ChainData *data = g_task_get_task_data (task);
   HeronSearchProvider *provider = g_ptr_array_index (self->providers, data->index);
 
   heron_search_provider_search_async (provider, data->query, data->max_results,
-                                      g_task_get_cancellable (task), on_provider_done,
+                                      cancellable, on_provider_done,
                                       g_steal_pointer (&task));
 }
 
@@ -479,6 +480,7 @@ static void
 try_next (GTask *task_)
 {
   g_autoptr(GTask) task = task_;
+  GCancellable *cancellable = g_task_get_cancellable (task);
   HeronWebSearch *self = g_task_get_source_object (task);
   ChainData *data = g_task_get_task_data (task);
 
@@ -497,7 +499,7 @@ try_next (GTask *task_)
       data->cache_key = make_cache_key (provider, data->query, data->max_results);
       if (self->store != NULL)
         heron_web_cache_lookup_async (self->store, data->cache_key,
-                                      g_task_get_cancellable (task), on_cache_lookup,
+                                      cancellable, on_cache_lookup,
                                       g_steal_pointer (&task));
       else
         start_provider (g_steal_pointer (&task));
