@@ -151,16 +151,26 @@ static inline __m256i
 SFX (q5_0_quants) (const hr_block_q5_0 *b)
 {
   __m256i q = SFX (nibbles32) (b->qs);
+#if HR_VNNI
+  /* the bits as a byte mask: minus 16 where the fifth bit is clear */
+  return _mm256_mask_sub_epi8 (q, ~(__mmask32) SFX (load_u32) (b->qh), q,
+                               _mm256_set1_epi8 (16));
+#else
   __m256i hi = SFX (bits_to_bytes) (SFX (load_u32) (b->qh));
   return _mm256_or_si256 (q, _mm256_andnot_si256 (hi, _mm256_set1_epi8 ((char) 0xf0)));
+#endif
 }
 
 static inline __m256i
 SFX (q5_1_quants) (const hr_block_q5_1 *b)
 {
   __m256i q = SFX (nibbles32) (b->qs);
+#if HR_VNNI
+  return _mm256_mask_add_epi8 (q, (__mmask32) SFX (load_u32) (b->qh), q, _mm256_set1_epi8 (16));
+#else
   __m256i hi = SFX (bits_to_bytes) (SFX (load_u32) (b->qh));
   return _mm256_or_si256 (q, _mm256_and_si256 (hi, _mm256_set1_epi8 (0x10)));
+#endif
 }
 
 #define DEFINE_DOT_SYM(tname, btype)                                                        \

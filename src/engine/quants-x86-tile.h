@@ -118,6 +118,8 @@ SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, in
   int64_t ng = n / f->group;
   int kq = f->group / 4;
 
+  #pragma GCC unroll 8
+
   for (int r = 0; r < R; r++)
     acc[r] = _mm512_setzero_ps ();
   for (int64_t g = 0; g < ng; g++)
@@ -128,11 +130,15 @@ SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, in
       __m512 dx = _mm512_loadu_ps (p->dx + g * TILE_COLS);
       __m512i init = _mm512_loadu_si512 (p->init + g * TILE_COLS);
 
+      #pragma GCC unroll 8
+
       for (int r = 0; r < R; r++)
         ia[r] = init;
+      #pragma GCC unroll 8
       for (int k = 0; k < kq; k++)
         {
           __m512i xv = _mm512_loadu_si512 (xg + k * TILE_COLS);
+          #pragma GCC unroll 8
           for (int r = 0; r < R; r++)
             {
               int32_t wv;
@@ -140,12 +146,14 @@ SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, in
               ia[r] = _mm512_dpbusd_epi32 (ia[r], _mm512_set1_epi32 (wv), xv);
             }
         }
+      #pragma GCC unroll 8
       for (int r = 0; r < R; r++)
         acc[r] = _mm512_fmadd_ps (_mm512_mul_ps (_mm512_cvtepi32_ps (ia[r]), dx),
                                   _mm512_set1_ps (dw[r * gstride + g]), acc[r]);
       if (f->has_min)
         {
           __m512 s = _mm512_loadu_ps (p->s + g * TILE_COLS);
+          #pragma GCC unroll 8
           for (int r = 0; r < R; r++)
             acc[r] = _mm512_fmadd_ps (_mm512_set1_ps (mw[r * gstride + g]), s, acc[r]);
         }
@@ -199,8 +207,8 @@ SFX (dec_q5_0) (const void *row, int64_t n, uint8_t *u, float *dw, float *mw)
   for (int64_t i = 0; i < n / HR_QK; i++)
     {
       __m256i q = SFX (nibbles32) (b[i].qs);
-      __m256i hi = SFX (bits_to_bytes) (SFX (load_u32) (b[i].qh));
-      q = _mm256_or_si256 (q, _mm256_and_si256 (hi, _mm256_set1_epi8 (0x10)));
+      q = _mm256_mask_add_epi8 (q, (__mmask32) SFX (load_u32) (b[i].qh), q,
+                                _mm256_set1_epi8 (16));
       _mm256_storeu_si256 ((__m256i *) (u + 32 * i), q);
       dw[i] = SFX (h2f) (b[i].d);
       mw[i] = 0;
@@ -455,9 +463,129 @@ DEFINE_TILE_INT (q4_K, HR_TYPE_Q4_K, 32, 0, true)
 DEFINE_TILE_INT (q5_K, HR_TYPE_Q5_K, 32, 0, true)
 DEFINE_TILE_INT (q6_K, HR_TYPE_Q6_K, 16, 32, false)
 
+/* ---- float weights (F32, F16, BF16) against F32 activations ----
+ * A register block of FR rows x FC columns of 16-lane accumulators: each step loads 16
+ * weights of FR rows (converted to float) and 16 activations of FC columns and does
+ * FR * FC fused multiply-adds. */
+
+#define FR 4
+#define FC 6
+
+static inline __m512
+SFX (load_w16) (hr_type t, const void *row, int64_t i, __mmask16 m)
+{
+  if (t == HR_TYPE_F16)
+    return _mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (m, (const uint16_t *) row + i));
+  if (t == HR_TYPE_BF16)
+    return _mm512_castsi512_ps (_mm512_slli_epi32 (
+        _mm512_cvtepu16_epi32 (_mm256_maskz_loadu_epi16 (m, (const uint16_t *) row + i)), 16));
+  return _mm512_maskz_loadu_ps (m, (const float *) row + i);
+}
+
+static inline __attribute__ ((always_inline)) void
+SFX (tile_float_block) (hr_type t, int R, int C, int64_t n, const char *w, size_t ws,
+                        const char *x, size_t xs, float *out, size_t os)
+{
+  __m512 acc[FR][FC];
+  int64_t i;
+
+  #pragma GCC unroll 8
+
+  for (int r = 0; r < R; r++)
+    #pragma GCC unroll 8
+    for (int c = 0; c < C; c++)
+      acc[r][c] = _mm512_setzero_ps ();
+  for (i = 0; i < n; i += 16)
+    {
+      __mmask16 m = n - i >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - i)) - 1);
+      __m512 wv[FR];
+      #pragma GCC unroll 8
+      for (int r = 0; r < R; r++)
+        wv[r] = SFX (load_w16) (t, w + (size_t) r * ws, i, m);
+      #pragma GCC unroll 8
+      for (int c = 0; c < C; c++)
+        {
+          __m512 xv = _mm512_maskz_loadu_ps (m, (const float *) (x + (size_t) c * xs) + i);
+          #pragma GCC unroll 8
+          for (int r = 0; r < R; r++)
+            acc[r][c] = _mm512_fmadd_ps (wv[r], xv, acc[r][c]);
+        }
+    }
+  #pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+    #pragma GCC unroll 8
+    for (int c = 0; c < C; c++)
+      out[(size_t) r * os + c] = _mm512_reduce_add_ps (acc[r][c]);
+}
+
+static void
+SFX (tile_float) (hr_type t, int64_t n, const void *w, size_t ws, int nr, const void *x,
+                  size_t xs, int nc, float *out, size_t os)
+{
+  for (int r0 = 0; r0 < nr; r0 += FR)
+    {
+      int R = nr - r0 < FR ? nr - r0 : FR;
+      for (int c0 = 0; c0 < nc; c0 += FC)
+        {
+          int C = nc - c0 < FC ? nc - c0 : FC;
+          const char *wr = (const char *) w + (size_t) r0 * ws;
+          const char *xc = (const char *) x + (size_t) c0 * xs;
+          float *o = out + (size_t) r0 * os + c0;
+          if (R == FR)
+            switch (C)
+              {
+              case 6: SFX (tile_float_block) (t, FR, 6, n, wr, ws, xc, xs, o, os); break;
+              case 5: SFX (tile_float_block) (t, FR, 5, n, wr, ws, xc, xs, o, os); break;
+              case 4: SFX (tile_float_block) (t, FR, 4, n, wr, ws, xc, xs, o, os); break;
+              case 3: SFX (tile_float_block) (t, FR, 3, n, wr, ws, xc, xs, o, os); break;
+              case 2: SFX (tile_float_block) (t, FR, 2, n, wr, ws, xc, xs, o, os); break;
+              default: SFX (tile_float_block) (t, FR, 1, n, wr, ws, xc, xs, o, os); break;
+              }
+          else
+            for (int r = 0; r < R; r++)
+              switch (C)
+                {
+                case 6: SFX (tile_float_block) (t, 1, 6, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
+                case 5: SFX (tile_float_block) (t, 1, 5, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
+                case 4: SFX (tile_float_block) (t, 1, 4, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
+                case 3: SFX (tile_float_block) (t, 1, 3, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
+                case 2: SFX (tile_float_block) (t, 1, 2, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
+                default: SFX (tile_float_block) (t, 1, 1, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
+                }
+        }
+    }
+}
+
+#undef FR
+#undef FC
+
+static void
+SFX (tile_f16) (int64_t n, const void *w, size_t ws, int nr, const void *x, size_t xs, int nc,
+                float *out, size_t os)
+{
+  SFX (tile_float) (HR_TYPE_F16, n, w, ws, nr, x, xs, nc, out, os);
+}
+
+static void
+SFX (tile_bf16) (int64_t n, const void *w, size_t ws, int nr, const void *x, size_t xs, int nc,
+                 float *out, size_t os)
+{
+  SFX (tile_float) (HR_TYPE_BF16, n, w, ws, nr, x, xs, nc, out, os);
+}
+
+static void
+SFX (tile_f32) (int64_t n, const void *w, size_t ws, int nr, const void *x, size_t xs, int nc,
+                float *out, size_t os)
+{
+  SFX (tile_float) (HR_TYPE_F32, n, w, ws, nr, x, xs, nc, out, os);
+}
+
 static void
 SFX (register_tiles) (hr_kernels *k)
 {
+  k->tile[HR_TYPE_F16] = SFX (tile_f16);
+  k->tile[HR_TYPE_BF16] = SFX (tile_bf16);
+  k->tile[HR_TYPE_F32] = SFX (tile_f32);
   k->tile[HR_TYPE_Q8_0] = SFX (tile_q8_0);
   k->tile[HR_TYPE_Q4_0] = SFX (tile_q4_0);
   k->tile[HR_TYPE_Q4_1] = SFX (tile_q4_1);
