@@ -172,10 +172,13 @@ typedef void (*hr_tile_fn) (int64_t n, const void *w, size_t w_row_stride, int n
                             const void *x, size_t x_stride, int nc, float *out,
                             size_t out_stride);
 
+typedef void (*hr_quant_fn) (const float *src, void *dst, int64_t n);
+
 typedef struct
 {
   hr_dot_fn dot[HR_TYPE_COUNT];
   hr_tile_fn tile[HR_TYPE_COUNT];
+  hr_quant_fn quant[HR_TYPE_COUNT];   /* activation formats only; same bytes as the scalar */
 } hr_kernels;
 
 /* Fill in what each instruction-set level provides (defined in quants-x86.c). */

@@ -562,9 +562,165 @@ SFX (load_bf16x8) (const uint16_t *p)
 DEFINE_DOT_HALF (f16, SFX (load_f16x8), hr_fp16_to_fp32)
 DEFINE_DOT_HALF (bf16, SFX (load_bf16x8), hr_bf16_to_fp32)
 
+/* ---------------------------------------------------------------------------------------
+ * Activation quantizers, byte for byte the scalar ones in quants.c
+ */
+
+static inline float
+SFX (hmax_ps) (__m256 v)
+{
+  __m128 m = _mm_max_ps (_mm256_castps256_ps128 (v), _mm256_extractf128_ps (v, 1));
+  m = _mm_max_ps (m, _mm_movehl_ps (m, m));
+  m = _mm_max_ss (m, _mm_movehdup_ps (m));
+  return _mm_cvtss_f32 (m);
+}
+
+/* roundf: to nearest, halves away from zero */
+static inline __m256i
+SFX (roundf_epi32) (__m256 v)
+{
+  const __m256 sign = _mm256_set1_ps (-0.0f);
+  __m256 t = _mm256_round_ps (v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  __m256 frac = _mm256_andnot_ps (sign, _mm256_sub_ps (v, t));
+  __m256 up = _mm256_cmp_ps (frac, _mm256_set1_ps (0.5f), _CMP_GE_OQ);
+  __m256 one = _mm256_or_ps (_mm256_set1_ps (1.0f), _mm256_and_ps (v, sign));
+  return _mm256_cvttps_epi32 (_mm256_add_ps (t, _mm256_and_ps (up, one)));
+}
+
+/* 32 int32 lanes in four registers to 32 saturated bytes, in order. */
+static inline __m256i
+SFX (pack_epi8) (__m256i a, __m256i b, __m256i c, __m256i d)
+{
+  __m256i ab = _mm256_packs_epi32 (a, b), cd = _mm256_packs_epi32 (c, d);
+  __m256i v = _mm256_packs_epi16 (ab, cd);
+  /* the packs work per 128-bit lane: put the four 32-bit groups back in order */
+  return _mm256_permutevar8x32_epi32 (v, _mm256_setr_epi32 (0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* One 32-element block: returns the quants and the sum; *d_out the scale (as float). */
+static inline __m256i
+SFX (quant_block32) (const float *x, float *d_out, int *sum_out)
+{
+  const __m256 abs_mask = _mm256_castsi256_ps (_mm256_set1_epi32 (0x7fffffff));
+  __m256 v0 = _mm256_loadu_ps (x), v1 = _mm256_loadu_ps (x + 8);
+  __m256 v2 = _mm256_loadu_ps (x + 16), v3 = _mm256_loadu_ps (x + 24);
+  __m256 m = _mm256_max_ps (_mm256_max_ps (_mm256_and_ps (v0, abs_mask),
+                                           _mm256_and_ps (v1, abs_mask)),
+                            _mm256_max_ps (_mm256_and_ps (v2, abs_mask),
+                                           _mm256_and_ps (v3, abs_mask)));
+  float amax = SFX (hmax_ps) (m);
+  float d = amax / 127;
+  __m256 id = _mm256_set1_ps (d != 0 ? 1.0f / d : 0.0f);
+  __m256 p0 = _mm256_mul_ps (v0, id), p1 = _mm256_mul_ps (v1, id);
+  __m256 p2 = _mm256_mul_ps (v2, id), p3 = _mm256_mul_ps (v3, id);
+  __m256i i0, i1, i2, i3;
+  /* keep the rounded products: a multiply fused into roundf's subtraction would round
+   * differently from the scalar code at halves */
+  __asm__ ("" : "+x" (p0), "+x" (p1), "+x" (p2), "+x" (p3));
+  i0 = SFX (roundf_epi32) (p0);
+  i1 = SFX (roundf_epi32) (p1);
+  i2 = SFX (roundf_epi32) (p2);
+  i3 = SFX (roundf_epi32) (p3);
+  *d_out = d;
+  *sum_out = SFX (hsum_epi32) (_mm256_add_epi32 (_mm256_add_epi32 (i0, i1),
+                                                 _mm256_add_epi32 (i2, i3)));
+  return SFX (pack_epi8) (i0, i1, i2, i3);
+}
+
+static void
+SFX (quant_q8_0) (const float *x, void *dst, int64_t n)
+{
+  hr_block_q8_0 *y = dst;
+  for (int64_t i = 0; i < n / HR_QK; i++)
+    {
+      float d;
+      int sum;
+      _mm256_storeu_si256 ((__m256i *) y[i].qs, SFX (quant_block32) (x + 32 * i, &d, &sum));
+      y[i].d = _cvtss_sh (d, _MM_FROUND_TO_NEAREST_INT);
+    }
+}
+
+static void
+SFX (quant_q8_1) (const float *x, void *dst, int64_t n)
+{
+  hr_block_q8_1 *y = dst;
+  for (int64_t i = 0; i < n / HR_QK; i++)
+    {
+      float d;
+      int sum;
+      _mm256_storeu_si256 ((__m256i *) y[i].qs, SFX (quant_block32) (x + 32 * i, &d, &sum));
+      y[i].d = _cvtss_sh (d, _MM_FROUND_TO_NEAREST_INT);
+      y[i].s = _cvtss_sh (d * sum, _MM_FROUND_TO_NEAREST_INT);
+    }
+}
+
+static void
+SFX (quant_q8_K) (const float *x, void *dst, int64_t n)
+{
+  hr_block_q8_K *y = dst;
+  for (int64_t i = 0; i < n / HR_QK_K; i++, x += HR_QK_K)
+    {
+      __m256 mx = _mm256_set1_ps (-INFINITY), mn = _mm256_set1_ps (INFINITY);
+      float vmax, vmin, max, iscale;
+      __m256 is;
+      for (int j = 0; j < HR_QK_K; j += 8)
+        {
+          __m256 v = _mm256_loadu_ps (x + j);
+          mx = _mm256_max_ps (mx, v);
+          mn = _mm256_min_ps (mn, v);
+        }
+      vmax = SFX (hmax_ps) (mx);
+      vmin = -SFX (hmax_ps) (_mm256_sub_ps (_mm256_setzero_ps (), mn));
+      if (vmax == -vmin)
+        {
+          /* the scalar code takes the first of equal magnitudes: find it */
+          float amax = 0;
+          max = 0;
+          for (int j = 0; j < HR_QK_K; j++)
+            if (fabsf (x[j]) > amax)
+              {
+                amax = fabsf (x[j]);
+                max = x[j];
+              }
+        }
+      else
+        max = vmax > -vmin ? vmax : vmin;
+      if (max == 0)
+        {
+          memset (&y[i], 0, sizeof y[i]);
+          continue;
+        }
+      iscale = -127.f / max;
+      is = _mm256_set1_ps (iscale);
+      for (int j = 0; j < HR_QK_K; j += 32)
+        {
+          /* nearest, ties to even, as the scalar round_int; |q| <= 127 by construction */
+          __m256i i0 = _mm256_cvtps_epi32 (_mm256_mul_ps (is, _mm256_loadu_ps (x + j)));
+          __m256i i1 = _mm256_cvtps_epi32 (_mm256_mul_ps (is, _mm256_loadu_ps (x + j + 8)));
+          __m256i i2 = _mm256_cvtps_epi32 (_mm256_mul_ps (is, _mm256_loadu_ps (x + j + 16)));
+          __m256i i3 = _mm256_cvtps_epi32 (_mm256_mul_ps (is, _mm256_loadu_ps (x + j + 24)));
+          __m256i q = SFX (pack_epi8) (i0, i1, i2, i3);
+          __m256i s16;
+          q = _mm256_max_epi8 (q, _mm256_set1_epi8 (-127));
+          _mm256_storeu_si256 ((__m256i *) (y[i].qs + j), q);
+          /* sums of 16: pairs of bytes, then pairs of pairs, ... */
+          s16 = _mm256_maddubs_epi16 (_mm256_set1_epi8 (1), q);
+          s16 = _mm256_madd_epi16 (s16, _mm256_set1_epi16 (1));     /* 8 sums of 4 */
+          s16 = _mm256_hadd_epi32 (s16, s16);                       /* sums of 8 */
+          s16 = _mm256_hadd_epi32 (s16, s16);                       /* sums of 16 */
+          y[i].bsums[j / 16] = (int16_t) _mm256_extract_epi32 (s16, 0);
+          y[i].bsums[j / 16 + 1] = (int16_t) _mm256_extract_epi32 (s16, 4);
+        }
+      y[i].d = 1 / iscale;
+    }
+}
+
 static void
 SFX (register_dots) (hr_kernels *k)
 {
+  k->quant[HR_TYPE_Q8_0] = SFX (quant_q8_0);
+  k->quant[HR_TYPE_Q8_1] = SFX (quant_q8_1);
+  k->quant[HR_TYPE_Q8_K] = SFX (quant_q8_K);
   k->dot[HR_TYPE_F32] = SFX (dot_f32);
   k->dot[HR_TYPE_F16] = SFX (dot_f16);
   k->dot[HR_TYPE_BF16] = SFX (dot_bf16);

@@ -8,6 +8,7 @@
  */
 #include "quants-impl.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 

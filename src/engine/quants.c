@@ -16,6 +16,8 @@
 
 #include "quants-impl.h"
 
+static hr_kernels kernels;   /* chosen at run time; NULL entries fall back to the references */
+
 /* ---------------------------------------------------------------------------------------
  * Traits
  */
@@ -992,8 +994,20 @@ quantize_q6_K (const float *x, hr_block_q6_K *y, int64_t nb)
     }
 }
 
+static void quantize_row_scalar (hr_type t, const float *src, void *dst, int64_t n);
+
 void
 hr_quantize_row (hr_type t, const float *src, void *dst, int64_t n)
+{
+  hr_quants_init ();
+  if ((unsigned) t < HR_TYPE_COUNT && kernels.quant[t] != NULL)
+    kernels.quant[t] (src, dst, n);
+  else
+    quantize_row_scalar (t, src, dst, n);
+}
+
+static void
+quantize_row_scalar (hr_type t, const float *src, void *dst, int64_t n)
 {
   switch (t)
     {
@@ -1239,7 +1253,6 @@ hr_vec_dot_ref (hr_type t, int64_t n, const void *w, const void *x)
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int best_level;       /* 0 scalar, 1 avx2, 2 avx512 */
 static int current_level;
-static hr_kernels kernels;   /* NULL entries fall back to the references */
 
 static const char *const level_names[] = { "scalar", "avx2", "avx512" };
 

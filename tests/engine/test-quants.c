@@ -685,6 +685,48 @@ test_tile (void)
     }
 }
 
+/* The SIMD activation quantizers write the scalar quantizer's bytes, halves included. */
+static void
+test_quantize_levels (void)
+{
+  const hr_type act[] = { HR_TYPE_Q8_0, HR_TYPE_Q8_1, HR_TYPE_Q8_K };
+  const gint64 n = 256 * 9;
+  float *x = g_new (float, n);
+
+  fill_random (x, n, 2.0f);
+  /* block 1: amax 127 so products are the values: exact halves must round away from 0 */
+  for (int j = 0; j < 32; j++)
+    x[32 + j] = (j == 0 ? 127.0f : (float) (j - 16) + 0.5f);
+  /* an all-zero block, one with equal and opposite extremes, a tiny one */
+  memset (x + 256, 0, 256 * sizeof (float));
+  x[512 + 3] = -4.0f;
+  x[512 + 200] = 4.0f;
+  for (int j = 768; j < 1024; j++)
+    x[j] = 1e-30f * (j % 7 - 3);
+  for (gsize k = 0; k < G_N_ELEMENTS (act); k++)
+    {
+      size_t size = hr_type_row_size (act[k], n);
+      guint8 *want = g_malloc (size), *got = g_malloc (size);
+      g_assert_true (hr_quants_set_level ("scalar"));
+      hr_quantize_row (act[k], x, want, n);
+      for (gsize l = 1; l < G_N_ELEMENTS (levels); l++)
+        {
+          if (!hr_quants_set_level (levels[l]))
+            continue;
+          memset (got, 0xaa, size);
+          hr_quantize_row (act[k], x, got, n);
+          for (size_t i = 0; i < size; i++)
+            if (got[i] != want[i])
+              g_error ("%s level %s: byte %zu is %02x, scalar wrote %02x",
+                       hr_type_name (act[k]), levels[l], i, got[i], want[i]);
+        }
+      g_free (want);
+      g_free (got);
+    }
+  hr_quants_set_level (NULL);
+  g_free (x);
+}
+
 /* hr_quants_force_scalar routes every call to the reference kernels. */
 static void
 test_force_scalar (void)
@@ -722,6 +764,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/engine/quants/dot-levels", test_dot_levels);
   g_test_add_func ("/heron/engine/quants/dot-vs-float", test_dot_vs_float);
   g_test_add_func ("/heron/engine/quants/tile", test_tile);
+  g_test_add_func ("/heron/engine/quants/quantize-levels", test_quantize_levels);
   g_test_add_func ("/heron/engine/quants/force-scalar", test_force_scalar);
   return g_test_run ();
 }
