@@ -3,6 +3,7 @@
 #   smoke.sh MODE HERON BUILD_ROOT OUT_DIR
 # MODE wide    1280×800 window: screenshot, clean quit, window size restored from GSettings
 #      narrow  400 px wide window: screenshot (the sidebar folds away)
+#      dark    color-scheme 'dark' stored in GSettings: the screenshot is dark
 #      input   real keyboard input with xdotool: type in the composer, Shift+Enter, Enter
 #              sends; Ctrl+, opens Preferences; resize; Ctrl+Q saves the window size
 #      zh_CN   LANGUAGE=zh_CN: screenshot; Preferences opens with its Chinese title
@@ -37,9 +38,14 @@ finish() {
   exit $failed
 }
 
-set_window_size() {  # width height
+set_window_size() {  # width height [extra keyfile line]
   mkdir -p "$(dirname "$keyfile")"
-  printf '[io/github/heronchat/Heron]\nwindow-width=%s\nwindow-height=%s\n' "$1" "$2" > "$keyfile"
+  printf '[io/github/heronchat/Heron]\nwindow-width=%s\nwindow-height=%s\n%s\n' "$1" "$2" "${3:-}" \
+    > "$keyfile"
+}
+
+brightness() {  # png -> mean grey level, 0 (black) to 100 (white)
+  convert "$1" -colorspace Gray -format '%[fx:int(100*mean)]' info: 2>/dev/null
 }
 
 size_near() {  # png width height: the window widget is the stored size minus the CSD
@@ -65,10 +71,10 @@ wait_for_log() {  # pattern
   return 1
 }
 
-screenshot_run() {  # png width height -> runs heron until it has saved the screenshot and quit
+screenshot_run() {  # png width height [keyfile line] -> runs heron until the screenshot is saved
   local png=$1
   rm -f "$png"
-  set_window_size "$2" "$3"
+  set_window_size "$2" "$3" "${4:-}"
   HERON_SCREENSHOT="$png" HERON_QUIT_AFTER_SCREENSHOT=1 timeout 120 "$heron" > "$log" 2>&1
   local rc=$?
   [ $rc -eq 0 ] && ok "heron exits with 0 after the screenshot" || not_ok "heron exits with 0 (got $rc)"
@@ -80,6 +86,16 @@ case "$mode" in
     screenshot_run "$out/window.png" 1280 800
     size_near "$out/window.png" 1280 800 && ok "the window got the size stored in GSettings" \
       || not_ok "the window got the size stored in GSettings (png is $(png_size "$out/window.png"))"
+    level=$(brightness "$out/window.png")
+    [ "${level:-0}" -ge 60 ] && ok "the default style is light here (brightness $level)" \
+      || not_ok "the default style is light here (brightness $level)"
+    ;;
+
+  dark)
+    screenshot_run "$out/dark.png" 1280 800 "color-scheme='dark'"
+    level=$(brightness "$out/dark.png")
+    [ -n "$level" ] && [ "$level" -le 40 ] && ok "the stored dark style is applied (brightness $level)" \
+      || not_ok "the stored dark style is applied (brightness $level)"
     ;;
 
   narrow)
@@ -121,6 +137,21 @@ case "$mode" in
       # Only for people looking at it: let the page transition finish first.
       sleep 1
       import -window root "$out/input-sent.png" 2>/dev/null
+    fi
+
+    if [ "$mode" = input ]; then
+      # Single instance: a second heron hands over to the first one and exits.
+      timeout 60 "$heron" >> "$log" 2>&1
+      rc=$?
+      count=$(xdotool search --onlyvisible --name '^Heron$' 2>/dev/null | wc -l)
+      [ $rc -eq 0 ] && [ "$count" -eq 1 ] && ok "a second heron exits 0 and opens no second window" \
+        || not_ok "a second heron exits 0 and opens no second window (exit $rc, $count windows)"
+
+      gapplication action io.github.heronchat.Heron about
+      about=$(wait_for_window '^About')
+      [ -n "$about" ] && ok "app.about opens the About window" || not_ok "app.about opens the About window"
+      [ -n "$about" ] && xdotool key --window "$about" Escape 2>/dev/null
+      xdotool windowfocus --sync "$wid" 2>/dev/null
     fi
 
     xdotool key ctrl+comma
