@@ -381,7 +381,11 @@ SFX (tile_int) (hr_type t, SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f,
   int npan_max = (nc + TILE_COLS - 1) / TILE_COLS;
   size_t xbytes = (size_t) (n / 4) * TILE_COLS * 4, gbytes = (size_t) ng * TILE_COLS * 4;
   size_t panel_bytes = xbytes + 3 * gbytes;
+  /* as many panels as fit in half of L2, at least one */
+  int npan_fit = (int) ((512 * 1024) / panel_bytes);
   int npan = npan_max < TILE_PANELS ? npan_max : TILE_PANELS;
+  if (npan > npan_fit)
+    npan = npan_fit > 0 ? npan_fit : 1;
   char *mem = aligned_alloc (64, (panel_bytes * npan + (size_t) TILE_ROWS * (n + 8 * ng) + 63)
                                  / 64 * 64);
   SFX (tile_panel) pan[TILE_PANELS];
@@ -522,12 +526,19 @@ static void
 SFX (tile_float) (hr_type t, int64_t n, const void *w, size_t ws, int nr, const void *x,
                   size_t xs, int nc, float *out, size_t os)
 {
+  /* columns in bands whose activations stay in L2 while all rows pass over them */
+  int band = (int) ((512 * 1024) / ((size_t) n * sizeof (float)) / FC * FC);
+
+  if (band < FC)
+    band = FC;
+  for (int cb = 0; cb < nc; cb += band)
   for (int r0 = 0; r0 < nr; r0 += FR)
     {
       int R = nr - r0 < FR ? nr - r0 : FR;
-      for (int c0 = 0; c0 < nc; c0 += FC)
+      int cend = nc - cb < band ? nc : cb + band;
+      for (int c0 = cb; c0 < cend; c0 += FC)
         {
-          int C = nc - c0 < FC ? nc - c0 : FC;
+          int C = cend - c0 < FC ? cend - c0 : FC;
           const char *wr = (const char *) w + (size_t) r0 * ws;
           const char *xc = (const char *) x + (size_t) c0 * xs;
           float *o = out + (size_t) r0 * os + c0;
