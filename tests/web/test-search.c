@@ -745,7 +745,7 @@ main (int argc, char **argv)
   /* glib-networking's GNOME proxy resolver reads GSettings schemas that isolated dirs hide;
    * the servers are local anyway. */
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
   g_test_add ("/heron/web/search/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
