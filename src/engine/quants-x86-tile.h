@@ -16,8 +16,12 @@
  */
 
 #if HR_VNNI
-
 #define TILE_COLS 16 /* activation columns per register */
+typedef __m512 SFX (vf);
+#else
+#define TILE_COLS 8
+typedef __m256 SFX (vf);
+#endif
 #define TILE_ROWS 4  /* weight rows sharing each panel load */
 #define TILE_PANELS 4 /* column panels kept ready at once (64 columns, about 1 MiB for n = 4864) */
 
@@ -28,6 +32,7 @@ typedef struct
   int group;
   int off;
   bool has_min;
+  bool signed_w;   /* AVX2 Q8_0: quants kept signed (u8 x s8 pairs would overflow 16 bits) */
 } SFX (tile_fmt);
 
 /* One weight row unpacked: u[n] unsigned quants, per group a scale dw and a min term mw
@@ -109,6 +114,7 @@ SFX (tile_prep_panel) (hr_type act, const SFX (tile_fmt) *f, const void *x, size
     }
 }
 
+#if HR_VNNI
 /* R rows (R <= TILE_ROWS) times one panel. */
 static inline __attribute__ ((always_inline)) void
 SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, int64_t ustride,
@@ -118,8 +124,7 @@ SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, in
   int64_t ng = n / f->group;
   int kq = f->group / 4;
 
-  #pragma GCC unroll 8
-
+#pragma GCC unroll 8
   for (int r = 0; r < R; r++)
     acc[r] = _mm512_setzero_ps ();
   for (int64_t g = 0; g < ng; g++)
@@ -130,15 +135,14 @@ SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, in
       __m512 dx = _mm512_loadu_ps (p->dx + g * TILE_COLS);
       __m512i init = _mm512_loadu_si512 (p->init + g * TILE_COLS);
 
-      #pragma GCC unroll 8
-
+#pragma GCC unroll 8
       for (int r = 0; r < R; r++)
         ia[r] = init;
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int k = 0; k < kq; k++)
         {
           __m512i xv = _mm512_loadu_si512 (xg + k * TILE_COLS);
-          #pragma GCC unroll 8
+#pragma GCC unroll 8
           for (int r = 0; r < R; r++)
             {
               int32_t wv;
@@ -146,19 +150,110 @@ SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, in
               ia[r] = _mm512_dpbusd_epi32 (ia[r], _mm512_set1_epi32 (wv), xv);
             }
         }
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int r = 0; r < R; r++)
         acc[r] = _mm512_fmadd_ps (_mm512_mul_ps (_mm512_cvtepi32_ps (ia[r]), dx),
                                   _mm512_set1_ps (dw[r * gstride + g]), acc[r]);
       if (f->has_min)
         {
           __m512 s = _mm512_loadu_ps (p->s + g * TILE_COLS);
-          #pragma GCC unroll 8
+#pragma GCC unroll 8
           for (int r = 0; r < R; r++)
             acc[r] = _mm512_fmadd_ps (_mm512_set1_ps (mw[r * gstride + g]), s, acc[r]);
         }
     }
 }
+
+/* Store the first cols lanes. */
+static inline void
+SFX (store_cols) (float *dst, __m512 v, int cols)
+{
+  _mm512_mask_storeu_ps (dst, (__mmask16) ((1u << cols) - 1), v);
+}
+
+#else
+/* R rows (R <= TILE_ROWS) times one panel, AVX2: pairs of u8 x s8 products summed in 16
+ * bits (no overflow for quants up to 63), then widened. */
+static inline __attribute__ ((always_inline)) void
+SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, int64_t ustride,
+                 const float *dw, const float *mw, int64_t gstride, const SFX (tile_panel) *p,
+                 __m256 *acc)
+{
+  int64_t ng = n / f->group;
+  int kq = f->group / 4;
+  const __m256i ones = _mm256_set1_epi16 (1);
+
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+    acc[r] = _mm256_setzero_ps ();
+  for (int64_t g = 0; g < ng; g++)
+    {
+      __m256i ia[TILE_ROWS];
+      const int32_t *xg = p->x + g * kq * TILE_COLS;
+      const uint8_t *ug = u + g * f->group;
+      __m256 dx = _mm256_loadu_ps (p->dx + g * TILE_COLS);
+      __m256i init = _mm256_loadu_si256 ((const __m256i *) (p->init + g * TILE_COLS));
+
+#pragma GCC unroll 8
+      for (int r = 0; r < R; r++)
+        ia[r] = init;
+#pragma GCC unroll 4
+      for (int k = 0; k < kq; k += 2)
+        {
+          __m256i x0 = _mm256_loadu_si256 ((const __m256i *) (xg + k * TILE_COLS));
+          __m256i x1 = _mm256_loadu_si256 ((const __m256i *) (xg + (k + 1) * TILE_COLS));
+#pragma GCC unroll 8
+          for (int r = 0; r < R; r++)
+            {
+              int32_t v0, v1;
+              __m256i w0, w1, pr;
+              memcpy (&v0, ug + r * ustride + 4 * k, 4);
+              memcpy (&v1, ug + r * ustride + 4 * k + 4, 4);
+              w0 = _mm256_set1_epi32 (v0);
+              w1 = _mm256_set1_epi32 (v1);
+              if (f->signed_w)
+                {
+                  __m256i p0 = _mm256_maddubs_epi16 (_mm256_sign_epi8 (w0, w0),
+                                                     _mm256_sign_epi8 (x0, w0));
+                  __m256i p1 = _mm256_maddubs_epi16 (_mm256_sign_epi8 (w1, w1),
+                                                     _mm256_sign_epi8 (x1, w1));
+                  pr = _mm256_add_epi32 (_mm256_madd_epi16 (p0, ones),
+                                         _mm256_madd_epi16 (p1, ones));
+                }
+              else
+                pr = _mm256_madd_epi16 (_mm256_add_epi16 (_mm256_maddubs_epi16 (w0, x0),
+                                                          _mm256_maddubs_epi16 (w1, x1)),
+                                        ones);
+              ia[r] = _mm256_add_epi32 (ia[r], pr);
+            }
+        }
+#pragma GCC unroll 8
+      for (int r = 0; r < R; r++)
+        acc[r] = _mm256_fmadd_ps (_mm256_mul_ps (_mm256_cvtepi32_ps (ia[r]), dx),
+                                  _mm256_set1_ps (dw[r * gstride + g]), acc[r]);
+      if (f->has_min)
+        {
+          __m256 s = _mm256_loadu_ps (p->s + g * TILE_COLS);
+#pragma GCC unroll 8
+          for (int r = 0; r < R; r++)
+            acc[r] = _mm256_fmadd_ps (_mm256_set1_ps (mw[r * gstride + g]), s, acc[r]);
+        }
+    }
+}
+
+/* Store the first cols lanes. */
+static inline void
+SFX (store_cols) (float *dst, __m256 v, int cols)
+{
+  if (cols == TILE_COLS)
+    _mm256_storeu_ps (dst, v);
+  else
+    _mm256_maskstore_ps (dst, _mm256_cmpgt_epi32 (_mm256_set1_epi32 (cols),
+                                                  _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7)),
+                         v);
+}
+
+#endif
 
 /* ---- weight row unpackers ---- */
 
@@ -169,8 +264,10 @@ SFX (dec_q8_0) (const void *row, int64_t n, uint8_t *u, float *dw, float *mw)
   for (int64_t i = 0; i < n / HR_QK; i++)
     {
       __m256i q = _mm256_loadu_si256 ((const __m256i *) b[i].qs);
-      _mm256_storeu_si256 ((__m256i *) (u + 32 * i),
-                           _mm256_xor_si256 (q, _mm256_set1_epi8 ((char) 0x80)));
+#if HR_VNNI
+      q = _mm256_xor_si256 (q, _mm256_set1_epi8 ((char) 0x80));   /* w + 128 */
+#endif
+      _mm256_storeu_si256 ((__m256i *) (u + 32 * i), q);
       dw[i] = SFX (h2f) (b[i].d);
       mw[i] = 0;
     }
@@ -207,8 +304,13 @@ SFX (dec_q5_0) (const void *row, int64_t n, uint8_t *u, float *dw, float *mw)
   for (int64_t i = 0; i < n / HR_QK; i++)
     {
       __m256i q = SFX (nibbles32) (b[i].qs);
+#if HR_VNNI
       q = _mm256_mask_add_epi8 (q, (__mmask32) SFX (load_u32) (b[i].qh), q,
                                 _mm256_set1_epi8 (16));
+#else
+      q = _mm256_or_si256 (q, _mm256_and_si256 (SFX (bits_to_bytes) (SFX (load_u32) (b[i].qh)),
+                                                _mm256_set1_epi8 (16)));
+#endif
       _mm256_storeu_si256 ((__m256i *) (u + 32 * i), q);
       dw[i] = SFX (h2f) (b[i].d);
       mw[i] = 0;
@@ -423,24 +525,21 @@ SFX (tile_int) (hr_type t, SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f,
                     dw + (size_t) r * ng, mw + (size_t) r * ng);
           for (int i = 0; i < np; i++)
             {
-              __m512 acc[TILE_ROWS];
+              SFX (vf) acc[TILE_ROWS];
               int c0 = (cp + i) * TILE_COLS;
               int cols = nc - c0 < TILE_COLS ? nc - c0 : TILE_COLS;
-              __mmask16 mask = (__mmask16) ((1u << cols) - 1);
               if (R == TILE_ROWS)
                 {
                   SFX (tile_rows) (f, TILE_ROWS, n, u, n, dw, mw, ng, &pan[i], acc);
                   for (int r = 0; r < R; r++)
-                    _mm512_mask_storeu_ps (out + (size_t) (r0 + r) * out_stride + c0, mask,
-                                           acc[r]);
+                    SFX (store_cols) (out + (size_t) (r0 + r) * out_stride + c0, acc[r], cols);
                   continue;
                 }
               for (int r = 0; r < R; r++)
                 {
                   SFX (tile_rows) (f, 1, n, u + (size_t) r * n, n, dw + (size_t) r * ng,
                                    mw + (size_t) r * ng, ng, &pan[i], acc);
-                  _mm512_mask_storeu_ps (out + (size_t) (r0 + r) * out_stride + c0, mask,
-                                         acc[0]);
+                  SFX (store_cols) (out + (size_t) (r0 + r) * out_stride + c0, acc[0], cols);
                 }
             }
         }
@@ -448,24 +547,30 @@ SFX (tile_int) (hr_type t, SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f,
   free (mem);
 }
 
-#define DEFINE_TILE_INT(tname, TYPE, G, OFF, MIN)                                           \
+#define DEFINE_TILE_INT(tname, TYPE, G, OFF, MIN, SIGNED)                                   \
   static void SFX (tile_##tname) (int64_t n, const void *w, size_t ws, int nr, const void *x, \
                                   size_t xs, int nc, float *out, size_t os)                 \
   {                                                                                          \
-    static const SFX (tile_fmt) f = { G, OFF, MIN };                                         \
+    static const SFX (tile_fmt) f = { G, OFF, MIN, SIGNED };                                 \
     SFX (tile_int) (TYPE, SFX (dec_##tname), &f, n, w, ws, nr, x, xs, nc, out, os);         \
   }
 
-DEFINE_TILE_INT (q8_0, HR_TYPE_Q8_0, 32, 128, false)
-DEFINE_TILE_INT (q4_0, HR_TYPE_Q4_0, 32, 8, false)
-DEFINE_TILE_INT (q4_1, HR_TYPE_Q4_1, 32, 0, true)
-DEFINE_TILE_INT (q5_0, HR_TYPE_Q5_0, 32, 16, false)
-DEFINE_TILE_INT (q5_1, HR_TYPE_Q5_1, 32, 0, true)
-DEFINE_TILE_INT (q2_K, HR_TYPE_Q2_K, 16, 0, true)
-DEFINE_TILE_INT (q3_K, HR_TYPE_Q3_K, 16, 4, false)
-DEFINE_TILE_INT (q4_K, HR_TYPE_Q4_K, 32, 0, true)
-DEFINE_TILE_INT (q5_K, HR_TYPE_Q5_K, 32, 0, true)
-DEFINE_TILE_INT (q6_K, HR_TYPE_Q6_K, 16, 32, false)
+#if HR_VNNI
+DEFINE_TILE_INT (q8_0, HR_TYPE_Q8_0, 32, 128, false, false)
+#else
+DEFINE_TILE_INT (q8_0, HR_TYPE_Q8_0, 32, 0, false, true)
+#endif
+DEFINE_TILE_INT (q4_0, HR_TYPE_Q4_0, 32, 8, false, false)
+DEFINE_TILE_INT (q4_1, HR_TYPE_Q4_1, 32, 0, true, false)
+DEFINE_TILE_INT (q5_0, HR_TYPE_Q5_0, 32, 16, false, false)
+DEFINE_TILE_INT (q5_1, HR_TYPE_Q5_1, 32, 0, true, false)
+DEFINE_TILE_INT (q2_K, HR_TYPE_Q2_K, 16, 0, true, false)
+DEFINE_TILE_INT (q3_K, HR_TYPE_Q3_K, 16, 4, false, false)
+DEFINE_TILE_INT (q4_K, HR_TYPE_Q4_K, 32, 0, true, false)
+DEFINE_TILE_INT (q5_K, HR_TYPE_Q5_K, 32, 0, true, false)
+DEFINE_TILE_INT (q6_K, HR_TYPE_Q6_K, 16, 32, false, false)
+
+#if HR_VNNI
 
 /* ---- float weights (F32, F16, BF16) against F32 activations ----
  * A register block of FR rows x FC columns of 16-lane accumulators: each step loads 16
@@ -493,31 +598,30 @@ SFX (tile_float_block) (hr_type t, int R, int C, int64_t n, const char *w, size_
   __m512 acc[FR][FC];
   int64_t i;
 
-  #pragma GCC unroll 8
-
+#pragma GCC unroll 8
   for (int r = 0; r < R; r++)
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int c = 0; c < C; c++)
       acc[r][c] = _mm512_setzero_ps ();
   for (i = 0; i < n; i += 16)
     {
       __mmask16 m = n - i >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - i)) - 1);
       __m512 wv[FR];
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int r = 0; r < R; r++)
         wv[r] = SFX (load_w16) (t, w + (size_t) r * ws, i, m);
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int c = 0; c < C; c++)
         {
           __m512 xv = _mm512_maskz_loadu_ps (m, (const float *) (x + (size_t) c * xs) + i);
-          #pragma GCC unroll 8
+#pragma GCC unroll 8
           for (int r = 0; r < R; r++)
             acc[r][c] = _mm512_fmadd_ps (wv[r], xv, acc[r][c]);
         }
     }
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int r = 0; r < R; r++)
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int c = 0; c < C; c++)
       out[(size_t) r * os + c] = _mm512_reduce_add_ps (acc[r][c]);
 }
@@ -591,12 +695,16 @@ SFX (tile_f32) (int64_t n, const void *w, size_t ws, int nr, const void *x, size
   SFX (tile_float) (HR_TYPE_F32, n, w, ws, nr, x, xs, nc, out, os);
 }
 
+#endif /* HR_VNNI float tiles */
+
 static void
 SFX (register_tiles) (hr_kernels *k)
 {
+#if HR_VNNI
   k->tile[HR_TYPE_F16] = SFX (tile_f16);
   k->tile[HR_TYPE_BF16] = SFX (tile_bf16);
   k->tile[HR_TYPE_F32] = SFX (tile_f32);
+#endif
   k->tile[HR_TYPE_Q8_0] = SFX (tile_q8_0);
   k->tile[HR_TYPE_Q4_0] = SFX (tile_q4_0);
   k->tile[HR_TYPE_Q4_1] = SFX (tile_q4_1);
@@ -608,13 +716,3 @@ SFX (register_tiles) (hr_kernels *k)
   k->tile[HR_TYPE_Q5_K] = SFX (tile_q5_K);
   k->tile[HR_TYPE_Q6_K] = SFX (tile_q6_K);
 }
-
-#else /* AVX2: the generic loop over hr_vec_dot serves for now */
-
-static void
-SFX (register_tiles) (hr_kernels *k)
-{
-  (void) k;
-}
-
-#endif

@@ -45,6 +45,7 @@ HR_TARGET_BEGIN_AVX2
 #undef DEFINE_DOT_MIN
 #undef DEFINE_DOT_HALF
 #undef DEFINE_TILE_INT
+#undef TILE_COLS
 void
 hr_quants_kernels_avx2 (hr_kernels *k)
 {
