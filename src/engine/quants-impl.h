@@ -170,7 +170,7 @@ extern float hr_fp16_table[65536];
 typedef float (*hr_dot_fn) (int64_t n, const void *w, const void *x);
 typedef void (*hr_tile_fn) (int64_t n, const void *w, size_t w_row_stride, int nr,
                             const void *x, size_t x_stride, int nc, float *out,
-                            size_t out_stride);
+                            size_t out_row_stride, size_t out_col_stride);
 
 typedef void (*hr_quant_fn) (const float *src, void *dst, int64_t n);
 

@@ -166,9 +166,17 @@ SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, in
 
 /* Store the first cols lanes. */
 static inline void
-SFX (store_cols) (float *dst, __m512 v, int cols)
+SFX (store_cols) (float *dst, __m512 v, int cols, size_t cs)
 {
-  _mm512_mask_storeu_ps (dst, (__mmask16) ((1u << cols) - 1), v);
+  float tmp[TILE_COLS];
+  if (cs == 1)
+    {
+      _mm512_mask_storeu_ps (dst, (__mmask16) ((1u << cols) - 1), v);
+      return;
+    }
+  _mm512_storeu_ps (tmp, v);
+  for (int c = 0; c < cols; c++)
+    dst[c * cs] = tmp[c];
 }
 
 #else
@@ -243,9 +251,16 @@ SFX (tile_rows) (const SFX (tile_fmt) *f, int R, int64_t n, const uint8_t *u, in
 
 /* Store the first cols lanes. */
 static inline void
-SFX (store_cols) (float *dst, __m256 v, int cols)
+SFX (store_cols) (float *dst, __m256 v, int cols, size_t cs)
 {
-  if (cols == TILE_COLS)
+  float tmp[TILE_COLS];
+  if (cs != 1)
+    {
+      _mm256_storeu_ps (tmp, v);
+      for (int c = 0; c < cols; c++)
+        dst[c * cs] = tmp[c];
+    }
+  else if (cols == TILE_COLS)
     _mm256_storeu_ps (dst, v);
   else
     _mm256_maskstore_ps (dst, _mm256_cmpgt_epi32 (_mm256_set1_epi32 (cols),
@@ -476,7 +491,7 @@ SFX (dec_q2_K) (const void *row, int64_t n, uint8_t *u, float *dw, float *mw)
 static void
 SFX (tile_int) (hr_type t, SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f, int64_t n,
                 const void *w, size_t w_row_stride, int nr, const void *x, size_t x_stride,
-                int nc, float *out, size_t out_stride)
+                int nc, float *out, size_t out_stride, size_t out_col)
 {
   hr_type act = hr_type_get_traits (t)->vec_dot_type;
   int64_t ng = n / f->group;
@@ -532,14 +547,16 @@ SFX (tile_int) (hr_type t, SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f,
                 {
                   SFX (tile_rows) (f, TILE_ROWS, n, u, n, dw, mw, ng, &pan[i], acc);
                   for (int r = 0; r < R; r++)
-                    SFX (store_cols) (out + (size_t) (r0 + r) * out_stride + c0, acc[r], cols);
+                    SFX (store_cols) (out + (size_t) (r0 + r) * out_stride + c0 * out_col,
+                                      acc[r], cols, out_col);
                   continue;
                 }
               for (int r = 0; r < R; r++)
                 {
                   SFX (tile_rows) (f, 1, n, u + (size_t) r * n, n, dw + (size_t) r * ng,
                                    mw + (size_t) r * ng, ng, &pan[i], acc);
-                  SFX (store_cols) (out + (size_t) (r0 + r) * out_stride + c0, acc[0], cols);
+                  SFX (store_cols) (out + (size_t) (r0 + r) * out_stride + c0 * out_col, acc[0],
+                                    cols, out_col);
                 }
             }
         }
@@ -549,10 +566,10 @@ SFX (tile_int) (hr_type t, SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f,
 
 #define DEFINE_TILE_INT(tname, TYPE, G, OFF, MIN, SIGNED)                                   \
   static void SFX (tile_##tname) (int64_t n, const void *w, size_t ws, int nr, const void *x, \
-                                  size_t xs, int nc, float *out, size_t os)                 \
+                                  size_t xs, int nc, float *out, size_t os, size_t ocs)    \
   {                                                                                          \
     static const SFX (tile_fmt) f = { G, OFF, MIN, SIGNED };                                 \
-    SFX (tile_int) (TYPE, SFX (dec_##tname), &f, n, w, ws, nr, x, xs, nc, out, os);         \
+    SFX (tile_int) (TYPE, SFX (dec_##tname), &f, n, w, ws, nr, x, xs, nc, out, os, ocs);    \
   }
 
 #if HR_VNNI
@@ -593,7 +610,7 @@ SFX (load_w16) (hr_type t, const void *row, int64_t i, __mmask16 m)
 
 static inline __attribute__ ((always_inline)) void
 SFX (tile_float_block) (hr_type t, int R, int C, int64_t n, const char *w, size_t ws,
-                        const char *x, size_t xs, float *out, size_t os)
+                        const char *x, size_t xs, float *out, size_t os, size_t ocs)
 {
   __m512 acc[FR][FC];
   int64_t i;
@@ -623,12 +640,12 @@ SFX (tile_float_block) (hr_type t, int R, int C, int64_t n, const char *w, size_
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 8
     for (int c = 0; c < C; c++)
-      out[(size_t) r * os + c] = _mm512_reduce_add_ps (acc[r][c]);
+      out[(size_t) r * os + (size_t) c * ocs] = _mm512_reduce_add_ps (acc[r][c]);
 }
 
 static void
 SFX (tile_float) (hr_type t, int64_t n, const void *w, size_t ws, int nr, const void *x,
-                  size_t xs, int nc, float *out, size_t os)
+                  size_t xs, int nc, float *out, size_t os, size_t ocs)
 {
   /* columns in bands whose activations stay in L2 while all rows pass over them */
   int band = (int) ((512 * 1024) / ((size_t) n * sizeof (float)) / FC * FC);
@@ -645,27 +662,27 @@ SFX (tile_float) (hr_type t, int64_t n, const void *w, size_t ws, int nr, const 
           int C = cend - c0 < FC ? cend - c0 : FC;
           const char *wr = (const char *) w + (size_t) r0 * ws;
           const char *xc = (const char *) x + (size_t) c0 * xs;
-          float *o = out + (size_t) r0 * os + c0;
+          float *o = out + (size_t) r0 * os + (size_t) c0 * ocs;
           if (R == FR)
             switch (C)
               {
-              case 6: SFX (tile_float_block) (t, FR, 6, n, wr, ws, xc, xs, o, os); break;
-              case 5: SFX (tile_float_block) (t, FR, 5, n, wr, ws, xc, xs, o, os); break;
-              case 4: SFX (tile_float_block) (t, FR, 4, n, wr, ws, xc, xs, o, os); break;
-              case 3: SFX (tile_float_block) (t, FR, 3, n, wr, ws, xc, xs, o, os); break;
-              case 2: SFX (tile_float_block) (t, FR, 2, n, wr, ws, xc, xs, o, os); break;
-              default: SFX (tile_float_block) (t, FR, 1, n, wr, ws, xc, xs, o, os); break;
+              case 6: SFX (tile_float_block) (t, FR, 6, n, wr, ws, xc, xs, o, os, ocs); break;
+              case 5: SFX (tile_float_block) (t, FR, 5, n, wr, ws, xc, xs, o, os, ocs); break;
+              case 4: SFX (tile_float_block) (t, FR, 4, n, wr, ws, xc, xs, o, os, ocs); break;
+              case 3: SFX (tile_float_block) (t, FR, 3, n, wr, ws, xc, xs, o, os, ocs); break;
+              case 2: SFX (tile_float_block) (t, FR, 2, n, wr, ws, xc, xs, o, os, ocs); break;
+              default: SFX (tile_float_block) (t, FR, 1, n, wr, ws, xc, xs, o, os, ocs); break;
               }
           else
             for (int r = 0; r < R; r++)
               switch (C)
                 {
-                case 6: SFX (tile_float_block) (t, 1, 6, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
-                case 5: SFX (tile_float_block) (t, 1, 5, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
-                case 4: SFX (tile_float_block) (t, 1, 4, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
-                case 3: SFX (tile_float_block) (t, 1, 3, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
-                case 2: SFX (tile_float_block) (t, 1, 2, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
-                default: SFX (tile_float_block) (t, 1, 1, n, wr + r * ws, ws, xc, xs, o + r * os, os); break;
+                case 6: SFX (tile_float_block) (t, 1, 6, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
+                case 5: SFX (tile_float_block) (t, 1, 5, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
+                case 4: SFX (tile_float_block) (t, 1, 4, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
+                case 3: SFX (tile_float_block) (t, 1, 3, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
+                case 2: SFX (tile_float_block) (t, 1, 2, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
+                default: SFX (tile_float_block) (t, 1, 1, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
                 }
         }
     }
@@ -676,23 +693,23 @@ SFX (tile_float) (hr_type t, int64_t n, const void *w, size_t ws, int nr, const 
 
 static void
 SFX (tile_f16) (int64_t n, const void *w, size_t ws, int nr, const void *x, size_t xs, int nc,
-                float *out, size_t os)
+                float *out, size_t os, size_t ocs)
 {
-  SFX (tile_float) (HR_TYPE_F16, n, w, ws, nr, x, xs, nc, out, os);
+  SFX (tile_float) (HR_TYPE_F16, n, w, ws, nr, x, xs, nc, out, os, ocs);
 }
 
 static void
 SFX (tile_bf16) (int64_t n, const void *w, size_t ws, int nr, const void *x, size_t xs, int nc,
-                 float *out, size_t os)
+                 float *out, size_t os, size_t ocs)
 {
-  SFX (tile_float) (HR_TYPE_BF16, n, w, ws, nr, x, xs, nc, out, os);
+  SFX (tile_float) (HR_TYPE_BF16, n, w, ws, nr, x, xs, nc, out, os, ocs);
 }
 
 static void
 SFX (tile_f32) (int64_t n, const void *w, size_t ws, int nr, const void *x, size_t xs, int nc,
-                float *out, size_t os)
+                float *out, size_t os, size_t ocs)
 {
-  SFX (tile_float) (HR_TYPE_F32, n, w, ws, nr, x, xs, nc, out, os);
+  SFX (tile_float) (HR_TYPE_F32, n, w, ws, nr, x, xs, nc, out, os, ocs);
 }
 
 #endif /* HR_VNNI float tiles */

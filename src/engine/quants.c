@@ -1353,8 +1353,9 @@ hr_vec_dot (hr_type t, int64_t n, const void *w, const void *x)
 }
 
 void
-hr_vec_dot_tile (hr_type t, int64_t n, const void *w, size_t w_row_stride, int nr,
-                 const void *x, size_t x_stride, int nc, float *out, size_t out_stride)
+hr_vec_dot_tile_ex (hr_type t, int64_t n, const void *w, size_t w_row_stride, int nr,
+                    const void *x, size_t x_stride, int nc, float *out, size_t out_row_stride,
+                    size_t out_col_stride)
 {
   hr_tile_fn f;
   hr_dot_fn d;
@@ -1365,7 +1366,7 @@ hr_vec_dot_tile (hr_type t, int64_t n, const void *w, size_t w_row_stride, int n
   f = kernels.tile[t];
   if (f != NULL)
     {
-      f (n, w, w_row_stride, nr, x, x_stride, nc, out, out_stride);
+      f (n, w, w_row_stride, nr, x, x_stride, nc, out, out_row_stride, out_col_stride);
       return;
     }
   d = kernels.dot[t];
@@ -1375,8 +1376,15 @@ hr_vec_dot_tile (hr_type t, int64_t n, const void *w, size_t w_row_stride, int n
       for (int c = 0; c < nc; c++)
         {
           const char *xc = (const char *) x + (size_t) c * x_stride;
-          out[(size_t) r * out_stride + c] = d != NULL ? d (n, wr, xc)
-                                                       : hr_vec_dot_ref (t, n, wr, xc);
+          out[(size_t) r * out_row_stride + (size_t) c * out_col_stride]
+            = d != NULL ? d (n, wr, xc) : hr_vec_dot_ref (t, n, wr, xc);
         }
     }
+}
+
+void
+hr_vec_dot_tile (hr_type t, int64_t n, const void *w, size_t w_row_stride, int nr,
+                 const void *x, size_t x_stride, int nc, float *out, size_t out_stride)
+{
+  hr_vec_dot_tile_ex (t, n, w, w_row_stride, nr, x, x_stride, nc, out, out_stride, 1);
 }

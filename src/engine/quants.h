@@ -85,6 +85,13 @@ float hr_vec_dot (hr_type t, int64_t n, const void *w, const void *x);
  * batch) and any number of rows (threads split the rows). */
 void hr_vec_dot_tile (hr_type t, int64_t n, const void *w, size_t w_row_stride, int nr,
                       const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
+/* The same with any output layout: out[r * out_row_stride + c * out_col_stride] (in floats).
+ * Token-major results (y[token][row], rows of a matrix split across threads) are
+ * out = y + r0, out_row_stride = 1, out_col_stride = n_rows. The activations are rearranged
+ * once per call (about n * nc bytes of work), so give each call at least 16 rows. */
+void hr_vec_dot_tile_ex (hr_type t, int64_t n, const void *w, size_t w_row_stride, int nr,
+                         const void *x, size_t x_stride, int nc, float *out,
+                         size_t out_row_stride, size_t out_col_stride);
 
 /* Scalar references, written straight from the format definitions. */
 void  hr_dequantize_row_ref (hr_type t, const void *src, float *dst, int64_t n);

@@ -675,6 +675,25 @@ test_tile (void)
                   for (int c = nc; c < 40; c++)
                     g_assert_true (isnan (out[r * 40 + c]));
                 }
+              /* token-major output: out[c * 8 + r] */
+              for (int i = 0; i < max_r * 40; i++)
+                out[i] = NAN;
+              hr_vec_dot_tile_ex (t, n, w, wrow, nr, x, xrow, nc, out, 1, 8);
+              for (int r = 0; r < 8; r++)
+                for (int c = 0; c < 40; c++)
+                  {
+                    float got = out[c * 8 + r];
+                    if (r >= nr || c >= nc)
+                      g_assert_true (isnan (got));
+                    else
+                      {
+                        float one = hr_vec_dot_ref (t, n, w + r * wrow, x + c * xrow);
+                        float tol = 1e-5f * fmaxf (1, fabsf (one)) + 1e-4f;
+                        if (!(fabsf (got - one) <= tol))
+                          g_error ("tile_ex %s level %s %dx%d at (%d,%d): %.8g vs %.8g",
+                                   hr_type_name (t), levels[l], nr, nc, r, c, got, one);
+                      }
+                  }
             }
         }
       hr_quants_set_level (NULL);
