@@ -462,8 +462,13 @@ fail_all (GTask *task)
 
       if (skip->code != HERON_SEARCH_ERROR_OFFLINE)
         all_offline = FALSE;
-      g_string_append_printf (reasons, "\n  %s: %s%s", skip->provider_name, skip->message,
-                              skip->earlier ? _(" (earlier in this session)") : "");
+      /* Provider errors usually start with the provider's name already. */
+      if (g_str_has_prefix (skip->message, skip->provider_name))
+        g_string_append_printf (reasons, "\n  %s%s", skip->message,
+                                skip->earlier ? _(" (earlier in this session)") : "");
+      else
+        g_string_append_printf (reasons, "\n  %s: %s%s", skip->provider_name, skip->message,
+                                skip->earlier ? _(" (earlier in this session)") : "");
     }
   if (data->skipped->len == 0)
     g_task_return_new_error (task, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_NO_PROVIDER,
