@@ -16,25 +16,13 @@
 
 #include <immintrin.h>
 
-#if defined(__clang__)
-#define HR_TARGET_BEGIN_AVX2                                                                 \
-  _Pragma ("clang attribute push (__attribute__((target(\"avx2,fma,f16c\"))), "             \
-           "apply_to = function)")
-#define HR_TARGET_BEGIN_AVX512                                                               \
-  _Pragma ("clang attribute push (__attribute__((target(\"avx2,fma,f16c,avx512f,avx512bw,"  \
-           "avx512vl,avx512dq,avx512vnni\"))), apply_to = function)")
-#define HR_TARGET_END _Pragma ("clang attribute pop")
-#else
-#define HR_TARGET_BEGIN_AVX2                                                                 \
-  _Pragma ("GCC push_options") _Pragma ("GCC target (\"avx2,fma,f16c\")")
-#define HR_TARGET_BEGIN_AVX512                                                               \
-  _Pragma ("GCC push_options")                                                               \
-  _Pragma ("GCC target (\"avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni\")")
-#define HR_TARGET_END _Pragma ("GCC pop_options")
-#endif
-
 /* ---- AVX2 + FMA + F16C ---- */
-HR_TARGET_BEGIN_AVX2
+#if defined(__clang__)
+#pragma clang attribute push (__attribute__ ((target ("avx2,fma,f16c"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma,f16c")
+#endif
 #define SFX(name) name##_avx2
 #define HR_VNNI 0
 #include "quants-x86-dot.h"
@@ -52,10 +40,19 @@ hr_quants_kernels_avx2 (hr_kernels *k)
   register_dots_avx2 (k);
   register_tiles_avx2 (k);
 }
-HR_TARGET_END
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
 
 /* ---- AVX-512 F/BW/VL/DQ + VNNI ---- */
-HR_TARGET_BEGIN_AVX512
+#if defined(__clang__)
+#pragma clang attribute push (__attribute__ ((target ("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target ("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")
+#endif
 #define SFX(name) name##_avx512
 #define HR_VNNI 1
 #include "quants-x86-dot.h"
@@ -66,7 +63,11 @@ hr_quants_kernels_avx512 (hr_kernels *k)
   register_dots_avx512 (k);
   register_tiles_avx512 (k);
 }
-HR_TARGET_END
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
 
 #else /* not x86-64: the scalar references serve */
 

@@ -1280,8 +1280,8 @@ detect (void)
     hr_fp16_table[h] = hr_fp16_to_fp32 ((uint16_t) h);
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init ();
-  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
-      && __builtin_cpu_supports ("f16c"))
+  /* every AVX2 CPU has F16C too (and clang 14 cannot test for it by name) */
+  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))
     {
       level = 1;
       if (__builtin_cpu_supports ("avx512f") && __builtin_cpu_supports ("avx512bw")
