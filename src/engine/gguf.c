@@ -99,8 +99,10 @@ typedef struct {
 
 struct hr_gguf {
   const uint8_t *base;
-  size_t size;
+  size_t size;                /* bytes at base */
+  size_t file_size;           /* whole file (larger than size for metadata-only opens) */
   bool mapped;
+  bool owned;                 /* base is a malloc'd prefix of the file */
   uint32_t version;
   uint32_t alignment;
   uint64_t data_offset;
@@ -204,7 +206,10 @@ typedef struct {
   size_t errlen;
   char where[192];            /* what is being read, for messages */
   bool failed;
+  uint64_t file_size;         /* size of the whole file (size is what is in memory) */
 } parser;
+
+
 
 static void
 set_err (char *err, size_t errlen, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
@@ -732,11 +737,11 @@ check_tensor_data (parser *p)
   g->data_offset = (end_of_infos + a - 1) / a * a;
   if (g->n_tensors == 0)
     return 0;
-  if (g->data_offset > p->size)
+  if (g->data_offset > p->file_size)
     return fail (p, "truncated file: the tensor data section (offset %llu) starts past end of "
                  "file (file size %llu)", (unsigned long long) g->data_offset,
-                 (unsigned long long) p->size);
-  data_size = p->size - g->data_offset;
+                 (unsigned long long) p->file_size);
+  data_size = p->file_size - g->data_offset;
   for (int64_t i = 0; i < g->n_tensors; i++)
     {
       hr_gguf_tensor *t = &g->tensors[i];
@@ -751,7 +756,8 @@ check_tensor_data (parser *p)
         return fail (p, "truncated file: tensor %lld ('%s') data ends past end of file (offset "
                      "%llu + %zu bytes in a data section of %llu bytes)", (long long) i, qn,
                      (unsigned long long) t->offset, t->nbytes, (unsigned long long) data_size);
-      t->data = p->base + g->data_offset + t->offset;
+      /* metadata-only opens do not hold the data */
+      t->data = p->file_size == p->size ? p->base + g->data_offset + t->offset : NULL;
     }
   return 0;
 }
@@ -765,6 +771,7 @@ parse_all (hr_gguf *g, char *err, size_t errlen)
   p.g = g;
   p.base = g->base;
   p.size = g->size;
+  p.file_size = g->file_size;
   p.err = err;
   p.errlen = errlen;
   if (parse_header (&p, &n_tensors, &n_kv) < 0
@@ -795,6 +802,7 @@ hr_gguf_open_memory (const void *data, size_t size, hr_gguf **out, char *err, si
     }
   g->base = data;
   g->size = size;
+  g->file_size = size;
   if (parse_all (g, err, errlen) < 0)
     {
       hr_gguf_close (g);
@@ -804,8 +812,71 @@ hr_gguf_open_memory (const void *data, size_t size, hr_gguf **out, char *err, si
   return 0;
 }
 
+/* Metadata lives at the start of the file: read a prefix, parse it, and read four times
+ * more while the parse fails and the file is longer. Weight pages are never read (a
+ * mapping would let kernel read-ahead pull megabytes of them in). Returns -1 on any failure
+ * or when the metadata is larger than GGUF_META_MAX; the caller then opens the whole file. */
+#define GGUF_META_FIRST (1u << 20)
+#define GGUF_META_MAX (256u << 20)
+
+static int
+open_metadata_only (int fd, size_t file_size, hr_gguf **out)
+{
+  size_t len = file_size < GGUF_META_FIRST ? file_size : GGUF_META_FIRST;
+  size_t have = 0;
+  uint8_t *buf = NULL;
+
+  /* read what is asked for, not the kernel's read-ahead window past it */
+  posix_fadvise (fd, 0, 0, POSIX_FADV_RANDOM);
+  for (;;)
+    {
+      uint8_t *nb = realloc (buf, len);
+      hr_gguf *g;
+
+      if (!nb)
+        break;
+      buf = nb;
+      while (have < len)
+        {
+          ssize_t r = pread (fd, buf + have, len - have, (off_t) have);
+
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r <= 0)
+            goto fail;
+          have += (size_t) r;
+        }
+      g = calloc (1, sizeof *g);
+      if (!g)
+        break;
+      g->base = buf;
+      g->size = len;
+      g->file_size = file_size;
+      if (parse_all (g, NULL, 0) == 0)
+        {
+          g->owned = true;
+          *out = g;
+          return 0;
+        }
+      g->base = NULL;         /* buf stays ours for the next round */
+      hr_gguf_close (g);
+      if (len == file_size || len >= GGUF_META_MAX)
+        break;
+      len = file_size / 4 < len ? file_size : len * 4;
+    }
+fail:
+  free (buf);
+  return -1;
+}
+
 int
 hr_gguf_open (const char *path, hr_gguf **out, char *err, size_t errlen)
+{
+  return hr_gguf_open_ex (path, 0, out, err, errlen);
+}
+
+int
+hr_gguf_open_ex (const char *path, unsigned flags, hr_gguf **out, char *err, size_t errlen)
 {
   struct stat st;
   void *map;
@@ -838,6 +909,13 @@ hr_gguf_open (const char *path, hr_gguf **out, char *err, size_t errlen)
       close (fd);
       return -1;
     }
+  if ((flags & HR_GGUF_OPEN_METADATA_ONLY)
+      && open_metadata_only (fd, (size_t) st.st_size, out) == 0)
+    {
+      close (fd);
+      return 0;
+    }
+  /* any failure there is reported from the whole file below, with the real message */
   map = mmap (NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   close (fd);
   if (map == MAP_FAILED)
@@ -854,6 +932,7 @@ hr_gguf_open (const char *path, hr_gguf **out, char *err, size_t errlen)
     }
   g->base = map;
   g->size = (size_t) st.st_size;
+  g->file_size = g->size;
   g->mapped = true;
   sub[0] = '\0';
   if (parse_all (g, sub, sizeof sub) < 0)
@@ -880,6 +959,8 @@ hr_gguf_close (hr_gguf *g)
   free (g->tensor_index.slots);
   if (g->mapped)
     munmap ((void *) g->base, g->size);
+  if (g->owned)
+    free ((void *) g->base);
   free (g);
 }
 
@@ -896,7 +977,7 @@ hr_gguf_version (const hr_gguf *g)
 size_t
 hr_gguf_file_size (const hr_gguf *g)
 {
-  return g->size;
+  return g->file_size;
 }
 
 const void *

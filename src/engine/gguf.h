@@ -58,6 +58,12 @@ typedef struct hr_gguf hr_gguf;
  * Returns 0 on success; on failure returns -1 and writes a message naming what was wrong
  * (e.g. "tensor 'blk.0.attn_q.weight': data ends past end of file (offset ...)") to err. */
 int  hr_gguf_open (const char *path, hr_gguf **out, char *err, size_t errlen);
+/* Added. Flags for hr_gguf_open_ex. METADATA_ONLY: for callers that never read tensor data
+ * (listing models): only the start of the file (header, metadata, tensor infos) is read,
+ * into memory, so no weight page is read from disk; every check is the same, but tensor
+ * data pointers are NULL and hr_gguf_base covers only that start. */
+#define HR_GGUF_OPEN_METADATA_ONLY (1u << 0)
+int  hr_gguf_open_ex (const char *path, unsigned flags, hr_gguf **out, char *err, size_t errlen);
 /* Same over a caller-owned buffer that must outlive the handle (tests, fuzzing). */
 int  hr_gguf_open_memory (const void *data, size_t size, hr_gguf **out, char *err, size_t errlen);
 void hr_gguf_close (hr_gguf *g);

@@ -244,7 +244,7 @@ hr_model_info_read (const char *path, hr_model_info *info, char *err, size_t err
 
   memset (info, 0, sizeof *info);
   info->file_type = -1;
-  if (hr_gguf_open (path, &g, err, errlen) < 0)
+  if (hr_gguf_open_ex (path, HR_GGUF_OPEN_METADATA_ONLY, &g, err, errlen) < 0)
     return -1;
   rc = hr_model_info_from_gguf (g, path, info, err, errlen);
   hr_gguf_close (g);

@@ -1066,6 +1066,91 @@ test_file_open (void)
   g_rmdir (dir);
 }
 
+static size_t
+data_offset_of (const void *contents, size_t len)
+{
+  hr_gguf *g = open_mem_ok (contents, len);
+  size_t off = hr_gguf_data_offset (g);
+
+  hr_gguf_close (g);
+  return off;
+}
+
+/* Metadata-only opens read a growing prefix of the file: the same answers and the same
+ * errors as a full open, without tensor data. */
+static void
+test_metadata_only (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("heron-gguf-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "big.gguf", NULL);
+  g_autofree char *cut = g_build_filename (dir, "cut.gguf", NULL);
+  hr_gguf_writer *w = hr_gguf_writer_new ();
+  enum { N = 200000 };
+  char **strs = g_new0 (char *, N);
+  float *data = g_new0 (float, 1 << 20);
+  int64_t ne[2] = { 1024, 1024 };
+  char err[HR_ERR_LEN] = "", err2[HR_ERR_LEN] = "";
+  hr_gguf *g = NULL, *full = NULL;
+  gchar *contents;
+  gsize len;
+  uint64_t n;
+
+  /* about 3.5 MB of metadata (more than the first read), then 4 MB of weights */
+  for (int i = 0; i < N; i++)
+    strs[i] = g_strdup_printf ("token-%d", i);
+  hr_gguf_writer_add_str (w, "general.architecture", "llama");
+  hr_gguf_writer_add_arr_str (w, "tokenizer.ggml.tokens", (const char *const *) strs, N);
+  hr_gguf_writer_add_u32 (w, "after.tokens", 7);
+  data[5] = 1.0f;
+  hr_gguf_writer_add_tensor (w, "w", HR_TYPE_F32, 2, ne, data, sizeof (float) << 20);
+  g_assert_cmpint (hr_gguf_writer_write (w, path, err, sizeof err), ==, 0);
+  hr_gguf_writer_free (w);
+
+  g_assert_cmpint (hr_gguf_open_ex (path, HR_GGUF_OPEN_METADATA_ONLY, &g, err, sizeof err), ==, 0);
+  g_assert_cmpint (hr_gguf_open (path, &full, err, sizeof err), ==, 0);
+  g_assert_cmpuint (hr_gguf_file_size (g), ==, hr_gguf_file_size (full));
+  g_assert_cmpuint (hr_gguf_data_offset (g), ==, hr_gguf_data_offset (full));
+  g_assert_cmpint (hr_gguf_arr_type (g, key (g, "tokenizer.ggml.tokens"), &n), ==,
+                   HR_GGUF_STRING);
+  g_assert_cmpuint (n, ==, N);
+  g_assert_true (hr_str_eq (hr_gguf_arr_str (g, key (g, "tokenizer.ggml.tokens"), N - 1),
+                            "token-199999"));
+  g_assert_cmpint (hr_gguf_get_int (g, "after.tokens", 0), ==, 7);
+  g_assert_cmpint (hr_gguf_n_tensors (g), ==, 1);
+  g_assert_cmpuint (hr_gguf_tensor_at (g, 0)->nbytes, ==, sizeof (float) << 20);
+  g_assert_cmpuint (hr_gguf_tensor_at (g, 0)->offset, ==, hr_gguf_tensor_at (full, 0)->offset);
+  g_assert_null (hr_gguf_tensor_at (g, 0)->data);
+  g_assert_nonnull (hr_gguf_tensor_at (full, 0)->data);
+  hr_gguf_close (g);
+  hr_gguf_close (full);
+
+  /* cut inside the tokens, inside the tensor infos and inside the data: both opens refuse
+   * with the same message (the metadata-only one falls back to the full file to say why) */
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  {
+    size_t cuts[] = { 100, 2u << 20, data_offset_of (contents, len) - 3,
+                      len - 1 };
+
+    for (size_t i = 0; i < G_N_ELEMENTS (cuts); i++)
+      {
+        g_assert_true (g_file_set_contents (cut, contents, (gssize) cuts[i], NULL));
+        g_assert_cmpint (hr_gguf_open_ex (cut, HR_GGUF_OPEN_METADATA_ONLY, &g, err, sizeof err),
+                         ==, -1);
+        g_assert_cmpint (hr_gguf_open (cut, &g, err2, sizeof err2), ==, -1);
+        g_assert_cmpstr (err, ==, err2);
+        g_assert_nonnull (strstr (err, "truncated file"));
+      }
+  }
+  g_free (contents);
+  for (int i = 0; i < N; i++)
+    g_free (strs[i]);
+  g_free (strs);
+  g_free (data);
+  g_unlink (path);
+  g_unlink (cut);
+  g_rmdir (dir);
+}
+
 static bool
 skip_a_keys (const char *k, void *ud)
 {
@@ -1272,6 +1357,34 @@ write_corpus (const char *dir)
       g_free (data);
     }
   {
+    /* one small tensor of every type the engine reads, alignment 64 */
+    static const hr_type types[] = { HR_TYPE_F32, HR_TYPE_F16, HR_TYPE_BF16, HR_TYPE_Q4_0,
+                                     HR_TYPE_Q4_1, HR_TYPE_Q5_0, HR_TYPE_Q5_1, HR_TYPE_Q8_0,
+                                     HR_TYPE_Q2_K, HR_TYPE_Q3_K, HR_TYPE_Q4_K, HR_TYPE_Q5_K,
+                                     HR_TYPE_Q6_K };
+    hr_gguf_writer *w = hr_gguf_writer_new ();
+    g_autofree char *path = g_build_filename (dir, "types.gguf", NULL);
+    char err[HR_ERR_LEN];
+
+    hr_gguf_writer_set_alignment (w, 64);
+    hr_gguf_writer_add_str (w, "general.architecture", "qwen3");
+    hr_gguf_writer_add_u32 (w, "general.file_type", 15);
+    hr_gguf_writer_add_u32 (w, "qwen3.block_count", 1);
+    for (size_t i = 0; i < G_N_ELEMENTS (types); i++)
+      {
+        const hr_type_traits *tr = hr_type_get_traits (types[i]);
+        int64_t ne[2] = { tr->block_size == 1 ? 4 : tr->block_size, 1 };
+        size_t nb = hr_type_row_size (types[i], ne[0]);
+        void *d = g_malloc0 (nb);
+
+        hr_gguf_writer_add_tensor (w, tr->name, types[i], 2, ne, d, nb);
+        g_free (d);
+      }
+    if (hr_gguf_writer_write (w, path, err, sizeof err) != 0)
+      return 1;
+    hr_gguf_writer_free (w);
+  }
+  {
     GByteArray *b = raw_header (2, 0, 1);
     g_autofree char *path = g_build_filename (dir, "v2.gguf", NULL);
 
@@ -1307,6 +1420,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/engine/gguf/duplicates", test_duplicates);
   g_test_add_func ("/heron/engine/gguf/bad-tensors", test_bad_tensors);
   g_test_add_func ("/heron/engine/gguf/file-open", test_file_open);
+  g_test_add_func ("/heron/engine/gguf/metadata-only", test_metadata_only);
   g_test_add_func ("/heron/engine/gguf/copy-kv", test_copy_kv);
   g_test_add_func ("/heron/engine/gguf/writer-errors", test_writer_errors);
   g_test_add_func ("/heron/engine/gguf/vocab-files", test_vocab_files);
