@@ -126,9 +126,15 @@ heron_charset_from_markup (const char *data,
 
       if (tag_end == NULL)
         tag_end = end;
-      /* Both <meta charset=x> and <meta http-equiv content="text/html; charset=x">. */
-      if ((label = charset_after (p, tag_end)) != NULL)
+      /* <meta http-equiv content="text/html; charset=x">: anywhere in the tag. */
+      if (g_strstr_len (p, tag_end - p, "http-equiv") != NULL &&
+          (label = charset_after (p, tag_end)) != NULL)
         return label;
+      /* <meta charset=x>: only as an attribute name, so <meta name=description
+       * content="charset=..."> does not count. */
+      for (const char *a = p + 5; (a = g_strstr_len (a, tag_end - a, "charset")) != NULL; a += 7)
+        if ((g_ascii_isspace (a[-1]) || a[-1] == '/') && (label = charset_after (a, tag_end)))
+          return label;
       p = tag_end - 5 > p ? tag_end - 5 : p;
     }
   return NULL;
