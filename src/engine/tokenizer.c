@@ -26,10 +26,13 @@
 /* String table: texts in one arena, open-addressing index keyed by the bytes. */
 
 typedef struct {
+  uint32_t off, len;   /* text at arena + off, NUL-terminated */
+} strent;
+
+typedef struct {
   char *arena;
   size_t arena_len, arena_cap;
-  uint32_t *off;       /* [n] */
-  uint32_t *len;       /* [n] */
+  strent *ent;         /* [n] */
   int32_t n, cap;
   uint64_t *slots;     /* (hash32 << 32) | (index + 1); 0 = empty */
   uint32_t mask;
@@ -71,17 +74,15 @@ strtab_init (strtab *t, int32_t expected)
   t->slots = calloc (size, sizeof *t->slots);
   t->mask = size - 1;
   t->cap = expected > 0 ? expected : 16;
-  t->off = malloc ((size_t) t->cap * sizeof *t->off);
-  t->len = malloc ((size_t) t->cap * sizeof *t->len);
-  return t->slots && t->off && t->len;
+  t->ent = malloc ((size_t) t->cap * sizeof *t->ent);
+  return t->slots && t->ent;
 }
 
 static void
 strtab_clear (strtab *t)
 {
   free (t->arena);
-  free (t->off);
-  free (t->len);
+  free (t->ent);
   free (t->slots);
   memset (t, 0, sizeof *t);
 }
@@ -89,14 +90,19 @@ strtab_clear (strtab *t)
 static inline const char *
 strtab_text (const strtab *t, int32_t i)
 {
-  return t->arena + t->off[i];
+  return t->arena + t->ent[i].off;
 }
 
-/* Index of the text, or -1. */
-static int32_t
-strtab_find (const strtab *t, const char *s, size_t n)
+static inline uint32_t
+strtab_len (const strtab *t, int32_t i)
 {
-  uint64_t h = hash_bytes (s, n);
+  return t->ent[i].len;
+}
+
+/* Index of the text whose hash_bytes() is h, or -1. */
+static int32_t
+strtab_find_h (const strtab *t, const char *s, size_t n, uint64_t h)
+{
   uint32_t h32 = (uint32_t) (h >> 32), i = (uint32_t) h & t->mask;
 
   for (;;)
@@ -107,11 +113,44 @@ strtab_find (const strtab *t, const char *s, size_t n)
       if ((uint32_t) (slot >> 32) == h32)
         {
           int32_t idx = (int32_t) (uint32_t) slot - 1;
-          if (t->len[idx] == n && memcmp (t->arena + t->off[idx], s, n) == 0)
+          if (t->ent[idx].len == n && memcmp (t->arena + t->ent[idx].off, s, n) == 0)
             return idx;
         }
       i = (i + 1) & t->mask;
     }
+}
+
+static inline int32_t
+strtab_find (const strtab *t, const char *s, size_t n)
+{
+  return strtab_find_h (t, s, n, hash_bytes (s, n));
+}
+
+/* Lookups are dominated by cache misses (index slot, entry, text); for many lookups at once,
+ * these prefetch each level for a whole batch before the real lookups run. */
+static inline void
+strtab_prefetch_slot (const strtab *t, uint64_t h)
+{
+  __builtin_prefetch (&t->slots[(uint32_t) h & t->mask]);
+}
+
+static inline void
+strtab_prefetch_entry (const strtab *t, uint64_t h)
+{
+  uint64_t slot = t->slots[(uint32_t) h & t->mask];
+  if (slot && (uint32_t) (slot >> 32) == (uint32_t) (h >> 32))
+    {
+      const strent *e = &t->ent[(uint32_t) slot - 1];
+      __builtin_prefetch (e);
+    }
+}
+
+static inline void
+strtab_prefetch_text (const strtab *t, uint64_t h)
+{
+  uint64_t slot = t->slots[(uint32_t) h & t->mask];
+  if (slot && (uint32_t) (slot >> 32) == (uint32_t) (h >> 32))
+    __builtin_prefetch (t->arena + t->ent[(uint32_t) slot - 1].off);
 }
 
 static bool
@@ -128,7 +167,8 @@ strtab_grow_index (strtab *t)
       if (slot)
         {
           int32_t idx = (int32_t) (uint32_t) slot - 1;
-          uint32_t j = (uint32_t) hash_bytes (t->arena + t->off[idx], t->len[idx]) & (size - 1);
+          uint32_t j = (uint32_t) hash_bytes (strtab_text (t, idx), t->ent[idx].len)
+                       & (size - 1);
           while (slots[j])
             j = (j + 1) & (size - 1);
           slots[j] = slot;
@@ -140,13 +180,12 @@ strtab_grow_index (strtab *t)
   return true;
 }
 
-/* Append a text (NUL-terminated in the arena). When it is already present, the index entry
- * is pointed at the new one ("last wins", as llama.cpp's token_to_id map). Returns its index
- * or -1 on allocation failure. */
+/* Append a text with hash h (NUL-terminated in the arena). When it is already present, the
+ * index entry is pointed at the new one ("last wins", as llama.cpp's token_to_id map).
+ * Returns its index or -1 on allocation failure. */
 static int32_t
-strtab_add (strtab *t, const char *s, size_t n)
+strtab_add_h (strtab *t, const char *s, size_t n, uint64_t h)
 {
-  uint64_t h;
   uint32_t i;
   int32_t idx = t->n;
 
@@ -155,15 +194,10 @@ strtab_add (strtab *t, const char *s, size_t n)
   if (t->n == t->cap)
     {
       int32_t cap = t->cap * 2;
-      uint32_t *off = realloc (t->off, (size_t) cap * sizeof *off);
-      uint32_t *len;
-      if (!off)
+      strent *e = realloc (t->ent, (size_t) cap * sizeof *e);
+      if (!e)
         return -1;
-      t->off = off;
-      len = realloc (t->len, (size_t) cap * sizeof *len);
-      if (!len)
-        return -1;
-      t->len = len;
+      t->ent = e;
       t->cap = cap;
     }
   if (t->arena_len + n + 1 > t->arena_cap)
@@ -183,12 +217,11 @@ strtab_add (strtab *t, const char *s, size_t n)
 
   memcpy (t->arena + t->arena_len, s, n);
   t->arena[t->arena_len + n] = '\0';
-  t->off[idx] = (uint32_t) t->arena_len;
-  t->len[idx] = (uint32_t) n;
+  t->ent[idx].off = (uint32_t) t->arena_len;
+  t->ent[idx].len = (uint32_t) n;
   t->arena_len += n + 1;
   t->n++;
 
-  h = hash_bytes (s, n);
   i = (uint32_t) h & t->mask;
   for (;;)
     {
@@ -202,7 +235,7 @@ strtab_add (strtab *t, const char *s, size_t n)
       if ((uint32_t) (slot >> 32) == (uint32_t) (h >> 32))
         {
           int32_t old = (int32_t) (uint32_t) slot - 1;
-          if (t->len[old] == n && memcmp (t->arena + t->off[old], s, n) == 0)
+          if (t->ent[old].len == n && memcmp (strtab_text (t, old), s, n) == 0)
             {
               t->slots[i] = mine;
               break;
@@ -211,6 +244,12 @@ strtab_add (strtab *t, const char *s, size_t n)
       i = (i + 1) & t->mask;
     }
   return idx;
+}
+
+static inline int32_t
+strtab_add (strtab *t, const char *s, size_t n)
+{
+  return strtab_add_h (t, s, n, hash_bytes (s, n));
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -560,8 +599,8 @@ cmp_special (const void *a, const void *b, void *ud)
   const hr_vocab *v = ud;
   hr_token x = *(const hr_token *) a, y = *(const hr_token *) b;
 
-  if (v->toks.len[x] != v->toks.len[y])
-    return v->toks.len[x] > v->toks.len[y] ? -1 : 1;
+  if (strtab_len (&v->toks, x) != strtab_len (&v->toks, y))
+    return strtab_len (&v->toks, x) > strtab_len (&v->toks, y) ? -1 : 1;
   return x < y ? -1 : x > y;
 }
 
@@ -587,7 +626,7 @@ build_specials (hr_vocab *v)
   for (int32_t i = 0; i < n; i++)
     {
       hr_token t = v->specials[i];
-      if (!trie_add (v, strtab_text (&v->toks, t), v->toks.len[t], i))
+      if (!trie_add (v, strtab_text (&v->toks, t), strtab_len (&v->toks, t), i))
         return false;
     }
   return true;
@@ -650,6 +689,82 @@ lookup_part (const hr_vocab *v, const char *s, size_t n)
   return id < 0 ? DEAD_ID : v->toks.n + id;
 }
 
+#define MERGE_BATCH 32
+
+/* One pass over the merges with token lookups only; *all_tokens is false when a part or a
+ * merged text is no token (the caller then takes the general path). */
+static bool
+merges_fast (hr_vocab *v, const hr_gguf *g, int64_t kv, uint64_t n, char **buf,
+             size_t *bufcap, bool *all_tokens)
+{
+  struct {
+    const char *l, *r;
+    size_t ln, rn, cat;
+    uint64_t h[3];
+    bool ok;
+  } rec[MERGE_BATCH];
+
+  *all_tokens = true;
+  for (uint64_t i0 = 0; i0 < n; i0 += MERGE_BATCH)
+    {
+      int cnt = (int) (n - i0 < MERGE_BATCH ? n - i0 : MERGE_BATCH);
+      size_t used = 0;
+
+      for (int k = 0; k < cnt; k++)
+        {
+          hr_str m = hr_gguf_arr_str (g, kv, i0 + (uint64_t) k);
+          const char *sp = m.len > 1 ? memchr (m.ptr + 1, ' ', m.len - 1) : NULL;
+          rec[k].ok = sp != NULL;
+          if (!sp)
+            continue;
+          rec[k].l = m.ptr;
+          rec[k].ln = (size_t) (sp - m.ptr);
+          rec[k].r = sp + 1;
+          rec[k].rn = m.len - rec[k].ln - 1;
+          if (used + m.len > *bufcap)
+            {
+              size_t cap = (used + m.len) * 2 + 256;
+              char *nb = realloc (*buf, cap);
+              if (!nb)
+                return false;
+              *buf = nb;
+              *bufcap = cap;
+            }
+          rec[k].cat = used;
+          memcpy (*buf + used, rec[k].l, rec[k].ln);
+          memcpy (*buf + used + rec[k].ln, rec[k].r, rec[k].rn);
+          used += rec[k].ln + rec[k].rn;
+          rec[k].h[0] = hash_bytes (rec[k].l, rec[k].ln);
+          rec[k].h[1] = hash_bytes (rec[k].r, rec[k].rn);
+          rec[k].h[2] = hash_bytes (*buf + rec[k].cat, rec[k].ln + rec[k].rn);
+          for (int j = 0; j < 3; j++)
+            strtab_prefetch_slot (&v->toks, rec[k].h[j]);
+        }
+      for (int k = 0; k < cnt; k++)
+        for (int j = 0; j < 3 && rec[k].ok; j++)
+          strtab_prefetch_entry (&v->toks, rec[k].h[j]);
+      for (int k = 0; k < cnt; k++)
+        for (int j = 0; j < 3 && rec[k].ok; j++)
+          strtab_prefetch_text (&v->toks, rec[k].h[j]);
+      for (int k = 0; k < cnt; k++)
+        {
+          int32_t a, b, r;
+          if (!rec[k].ok)
+            continue;
+          a = strtab_find_h (&v->toks, rec[k].l, rec[k].ln, rec[k].h[0]);
+          b = strtab_find_h (&v->toks, rec[k].r, rec[k].rn, rec[k].h[1]);
+          r = strtab_find_h (&v->toks, *buf + rec[k].cat, rec[k].ln + rec[k].rn, rec[k].h[2]);
+          if (a < 0 || b < 0 || r < 0)
+            {
+              *all_tokens = false;
+              return true;
+            }
+          pairmap_put (&v->merges, a, b, (int32_t) (i0 + (uint64_t) k), r);
+        }
+    }
+  return true;
+}
+
 static bool
 load_merges (hr_vocab *v, const hr_gguf *g, char *err, size_t errlen)
 {
@@ -657,6 +772,7 @@ load_merges (hr_vocab *v, const hr_gguf *g, char *err, size_t errlen)
   uint64_t n = 0;
   char *buf = NULL;
   size_t bufcap = 0;
+  bool all_tokens = true;
 
   if (kv < 0 || hr_gguf_arr_type (g, kv, &n) != HR_GGUF_STRING)
     {
@@ -673,47 +789,56 @@ load_merges (hr_vocab *v, const hr_gguf *g, char *err, size_t errlen)
   if (!strtab_init (&v->extra, 1024) || !pairmap_init (&v->merges, n))
     goto oom;
 
-  /* Pass 1: intern every part, so that a merged text can be found in pass 2 even when it
+  /* Fast path: in real vocabularies every part and every merged text is a token, so one pass
+   * of token lookups does (batched, see strtab_prefetch_*). Otherwise start over with the
+   * parts that are no token interned first, so that a merged text can be found even when it
    * first appears as a part of a later merge. */
-  for (uint64_t i = 0; i < n; i++)
+  if (!merges_fast (v, g, kv, n, &buf, &bufcap, &all_tokens))
+    goto oom;
+  if (!all_tokens)
     {
-      hr_str m = hr_gguf_arr_str (g, kv, i);
-      const char *sp = m.len > 1 ? memchr (m.ptr + 1, ' ', m.len - 1) : NULL;
-      if (!sp)
-        continue;
-      if (intern_part (v, m.ptr, (size_t) (sp - m.ptr)) == DEAD_ID
-          || intern_part (v, sp + 1, m.len - (size_t) (sp - m.ptr) - 1) == DEAD_ID)
-        goto oom;
-    }
-  for (uint64_t i = 0; i < n; i++)
-    {
-      hr_str m = hr_gguf_arr_str (g, kv, i);
-      const char *sp = m.len > 1 ? memchr (m.ptr + 1, ' ', m.len - 1) : NULL;
-      size_t ln, rn;
-      int32_t a, b;
-      if (!sp)
-        continue;
-      ln = (size_t) (sp - m.ptr);
-      rn = m.len - ln - 1;
-      a = lookup_part (v, m.ptr, ln);
-      b = lookup_part (v, sp + 1, rn);
-      if (ln + rn > bufcap)
+      for (uint64_t i = 0; i < n; i++)
         {
-          char *nb = realloc (buf, ln + rn + 64);
-          if (!nb)
+          hr_str m = hr_gguf_arr_str (g, kv, i);
+          const char *sp = m.len > 1 ? memchr (m.ptr + 1, ' ', m.len - 1) : NULL;
+          if (!sp)
+            continue;
+          if (intern_part (v, m.ptr, (size_t) (sp - m.ptr)) == DEAD_ID
+              || intern_part (v, sp + 1, m.len - (size_t) (sp - m.ptr) - 1) == DEAD_ID)
             goto oom;
-          buf = nb;
-          bufcap = ln + rn + 64;
         }
-      memcpy (buf, m.ptr, ln);
-      memcpy (buf + ln, sp + 1, rn);
-      pairmap_put (&v->merges, a, b, (int32_t) i, lookup_part (v, buf, ln + rn));
+      for (uint32_t i = 0; i <= v->merges.mask; i++)
+        v->merges.slots[i].key = UINT64_MAX;
+      for (uint64_t i = 0; i < n; i++)
+        {
+          hr_str m = hr_gguf_arr_str (g, kv, i);
+          const char *sp = m.len > 1 ? memchr (m.ptr + 1, ' ', m.len - 1) : NULL;
+          size_t ln, rn;
+          int32_t a, b;
+          if (!sp)
+            continue;
+          ln = (size_t) (sp - m.ptr);
+          rn = m.len - ln - 1;
+          a = lookup_part (v, m.ptr, ln);
+          b = lookup_part (v, sp + 1, rn);
+          if (ln + rn > bufcap)
+            {
+              char *nb = realloc (buf, ln + rn + 64);
+              if (!nb)
+                goto oom;
+              buf = nb;
+              bufcap = ln + rn + 64;
+            }
+          memcpy (buf, m.ptr, ln);
+          memcpy (buf + ln, sp + 1, rn);
+          pairmap_put (&v->merges, a, b, (int32_t) i, lookup_part (v, buf, ln + rn));
+        }
     }
   free (buf);
 
   for (int b = 0; b < 256; b++)
     {
-      char s[4];
+      char s[8] = { 0 };
       int k = hr_utf8_encode (hr_byte_to_cp ((uint8_t) b), s);
       v->bpe_byte_sym[b] = lookup_part (v, s, (size_t) k);
       v->bpe_byte_tok[b] = strtab_find (&v->toks, s, (size_t) k);
@@ -732,7 +857,7 @@ load_tokens (hr_vocab *v, const hr_gguf *g, char *err, size_t errlen)
   int64_t kv = hr_gguf_find_key (g, "tokenizer.ggml.tokens");
   int64_t kv_scores = hr_gguf_find_key (g, "tokenizer.ggml.scores");
   int64_t kv_types = hr_gguf_find_key (g, "tokenizer.ggml.token_type");
-  uint64_t n = 0, ns = 0, nt = 0;
+  uint64_t n = 0, ns = 0, nt = 0, *hashes = NULL;
   hr_gguf_type st = HR_GGUF_N_TYPES, tt = HR_GGUF_N_TYPES;
 
   if (kv < 0 || hr_gguf_arr_type (g, kv, &n) != HR_GGUF_STRING)
@@ -778,20 +903,34 @@ load_tokens (hr_vocab *v, const hr_gguf *g, char *err, size_t errlen)
   if (!v->scores || !v->attr || !v->flags)
     goto oom;
 
+  /* Hash first (a sequential read of the file), then insert with the index slot of a later
+   * token prefetched: the inserts are bound by cache misses on the index. */
+  hashes = malloc (n * sizeof *hashes);
+  if (!hashes)
+    goto oom;
+  for (uint64_t i = 0; i < n; i++)
+    {
+      hr_str s = hr_gguf_arr_str (g, kv, i);
+      hashes[i] = hash_bytes (s.ptr, s.len);
+    }
   for (uint64_t i = 0; i < n; i++)
     {
       hr_str s = hr_gguf_arr_str (g, kv, i);
       char tmp[32];
       int64_t type = HR_TOKEN_NORMAL;
+      uint64_t h = hashes[i];
 
+      if (i + 16 < n)
+        strtab_prefetch_slot (&v->toks, hashes[i + 16]);
       if (s.len == 0)
         {
           /* llama.cpp renames empty tokens so that they cannot match. */
           snprintf (tmp, sizeof tmp, "[EMPTY_%llu]", (unsigned long long) i);
           s.ptr = tmp;
           s.len = strlen (tmp);
+          h = hash_bytes (s.ptr, s.len);
         }
-      if (strtab_add (&v->toks, s.ptr, s.len) < 0)
+      if (strtab_add_h (&v->toks, s.ptr, s.len, h) < 0)
         goto oom;
       if (kv_scores >= 0)
         v->scores[i] = (float) hr_gguf_arr_float (g, kv_scores, i);
@@ -799,9 +938,11 @@ load_tokens (hr_vocab *v, const hr_gguf *g, char *err, size_t errlen)
         type = hr_gguf_arr_int (g, kv_types, i);
       v->attr[i] = (type >= HR_TOKEN_NORMAL && type <= HR_TOKEN_BYTE) ? (uint8_t) type : 0;
     }
+  free (hashes);
   return true;
 
 oom:
+  free (hashes);
   set_err (err, errlen, "out of memory while reading %llu tokens", (unsigned long long) n);
   return false;
 }
@@ -1494,7 +1635,7 @@ partition (const hr_vocab *v, const char *text, size_t len, bool parse_special,
     {
       hr_token t = v->specials[si];
       const char *st = strtab_text (&v->toks, t);
-      size_t sl = v->toks.len[t];
+      size_t sl = strtab_len (&v->toks, t);
 
       if (!present[si])
         continue;
@@ -1636,7 +1777,7 @@ piece (const hr_vocab *v, hr_token t, bool render_special, char *buf, int32_t bu
     return -1;
   attr = v->attr[t];
   text = strtab_text (&v->toks, t);
-  len = v->toks.len[t];
+  len = strtab_len (&v->toks, t);
   if (!render_special && (attr == HR_TOKEN_CONTROL || attr == HR_TOKEN_UNKNOWN))
     return 0;
   if (attr == HR_TOKEN_CONTROL || attr == HR_TOKEN_UNKNOWN || attr == HR_TOKEN_USER_DEFINED)
@@ -1799,8 +1940,11 @@ detok_drain (hr_detok *d, char *out, int32_t outsize, bool final)
       w += (int32_t) emit;
       i += take;
     }
-  memmove (d->pend, d->pend + i, d->n - i);
-  d->n -= i;
+  if (i > 0)
+    {
+      memmove (d->pend, d->pend + i, d->n - i);
+      d->n -= i;
+    }
   out[w] = '\0';
   return w;
 }
