@@ -63,6 +63,16 @@ wait_for_window() {  # name-regex -> prints the window id
   timeout 60 xdotool search --sync --onlyvisible --name "$1" 2>/dev/null | head -n 1
 }
 
+close_window() {  # id: Escape closes Heron's dialogs; wait until the window is gone
+  xdotool windowfocus --sync "$1" 2>/dev/null
+  xdotool key Escape
+  for _ in $(seq 1 100); do
+    xdotool search --onlyvisible --name '.' 2>/dev/null | grep -qx "$1" || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 wait_for_log() {  # pattern
   for _ in $(seq 1 200); do
     grep -q "$1" "$log" 2>/dev/null && return 0
@@ -150,7 +160,10 @@ case "$mode" in
       gapplication action io.github.heronchat.Heron about
       about=$(wait_for_window '^About')
       [ -n "$about" ] && ok "app.about opens the About window" || not_ok "app.about opens the About window"
-      [ -n "$about" ] && xdotool key --window "$about" Escape 2>/dev/null
+      if [ -n "$about" ]; then
+        close_window "$about" && ok "Escape closes the About window" \
+          || not_ok "Escape closes the About window"
+      fi
       xdotool windowfocus --sync "$wid" 2>/dev/null
     fi
 
@@ -160,13 +173,21 @@ case "$mode" in
       || not_ok "Ctrl+, opens the Preferences window ($prefs_title)"
     sleep 0.5
     import -window root "$out/$mode-preferences.png" 2>/dev/null
-    [ -n "$prefs" ] && xdotool key --window "$prefs" Escape 2>/dev/null
+    if [ -n "$prefs" ]; then
+      close_window "$prefs" && ok "Escape closes the Preferences window" \
+        || not_ok "Escape closes the Preferences window"
+    fi
 
     if [ "$mode" = input ]; then
       xdotool windowsize --sync "$wid" 1000 700 2>/dev/null
     fi
     xdotool windowfocus --sync "$wid" 2>/dev/null
     xdotool key ctrl+q
+    for _ in $(seq 1 300); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && kill "$pid"
     wait "$pid"
     rc=$?
     [ $rc -eq 0 ] && ok "Ctrl+Q quits with exit code 0" || not_ok "Ctrl+Q quits with exit code 0 (got $rc)"
