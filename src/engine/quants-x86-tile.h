@@ -675,15 +675,19 @@ SFX (tile_float) (hr_type t, int64_t n, const void *w, size_t ws, int nr, const 
               }
           else
             for (int r = 0; r < R; r++)
-              switch (C)
-                {
-                case 6: SFX (tile_float_block) (t, 1, 6, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
-                case 5: SFX (tile_float_block) (t, 1, 5, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
-                case 4: SFX (tile_float_block) (t, 1, 4, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
-                case 3: SFX (tile_float_block) (t, 1, 3, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
-                case 2: SFX (tile_float_block) (t, 1, 2, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
-                default: SFX (tile_float_block) (t, 1, 1, n, wr + r * ws, ws, xc, xs, o + r * os, os, ocs); break;
-                }
+              {
+                const char *w1 = wr + (size_t) r * ws;
+                float *o1 = o + (size_t) r * os;
+                switch (C)
+                  {
+                  case 6: SFX (tile_float_block) (t, 1, 6, n, w1, ws, xc, xs, o1, os, ocs); break;
+                  case 5: SFX (tile_float_block) (t, 1, 5, n, w1, ws, xc, xs, o1, os, ocs); break;
+                  case 4: SFX (tile_float_block) (t, 1, 4, n, w1, ws, xc, xs, o1, os, ocs); break;
+                  case 3: SFX (tile_float_block) (t, 1, 3, n, w1, ws, xc, xs, o1, os, ocs); break;
+                  case 2: SFX (tile_float_block) (t, 1, 2, n, w1, ws, xc, xs, o1, os, ocs); break;
+                  default: SFX (tile_float_block) (t, 1, 1, n, w1, ws, xc, xs, o1, os, ocs); break;
+                  }
+              }
         }
     }
 }

@@ -48,7 +48,8 @@ hr_quants_kernels_avx2 (hr_kernels *k)
 
 /* ---- AVX-512 F/BW/VL/DQ + VNNI ---- */
 #if defined(__clang__)
-#pragma clang attribute push (__attribute__ ((target ("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni"))), apply_to = function)
+#pragma clang attribute push (__attribute__ ((target ("avx2,fma,f16c,avx512f,avx512bw,\
+avx512vl,avx512dq,avx512vnni"))), apply_to = function)
 #else
 #pragma GCC push_options
 #pragma GCC target ("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")

@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <math.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,9 +53,10 @@ rnd (void)
   return (float) ((rng >> 11) * (1.0 / 9007199254740992.0)) * 2 - 1;
 }
 
-/* Anonymous memory with transparent huge pages asked for, as the engine may keep weights. */
+/* Anonymous memory, with or without transparent huge pages (REFERENCE.md: 2 MiB pages read
+ * markedly faster here). */
 static void *
-alloc_big (size_t size)
+alloc_big (size_t size, bool huge)
 {
   void *p = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED)
@@ -62,8 +64,8 @@ alloc_big (size_t size)
       perror ("mmap");
       exit (1);
     }
-#ifdef MADV_HUGEPAGE
-  madvise (p, size, MADV_HUGEPAGE);
+#if defined(MADV_HUGEPAGE) && defined(MADV_NOHUGEPAGE)
+  madvise (p, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 #endif
   return p;
 }
@@ -136,7 +138,8 @@ bench_type (hr_type t, bool quick)
   hr_type vt = tr->vec_dot_type;
   size_t mat = hr_type_row_size (t, COLS) * ROWS;
   int ncopies = (int) ((quick ? 64 : 256) * 1048576.0 / mat) + 1;
-  char *w = alloc_big (mat * ncopies);
+  char *w = alloc_big (mat * ncopies, true);
+  char *w4k = alloc_big (mat * ncopies, false);
   float *f = malloc (sizeof (float) * COLS * 128);
   char *x = malloc (hr_type_row_size (vt, COLS) * 128);
   float *out = malloc (sizeof (float) * ROWS * 128);
@@ -151,6 +154,7 @@ bench_type (hr_type t, bool quick)
     }
   for (int m = 1; m < ncopies; m++)
     memcpy (w + m * mat, w, mat);
+  memcpy (w4k, w, mat * ncopies);
   for (int c = 0; c < 128; c++)
     {
       for (int i = 0; i < COLS; i++)
@@ -173,6 +177,8 @@ bench_type (hr_type t, bool quick)
           printf (" | mem 1t %5.1f GB/s", mat / s * 1e-9);
           s = time_matvec (t, w, mat, ncopies, x, out, 2, 2);
           printf (" 2t %5.1f GB/s", mat / s * 1e-9);
+          s = time_matvec (t, w4k, mat, ncopies, x, out, 2, 2);
+          printf (" 2t-4k %5.1f GB/s", mat / s * 1e-9);
           for (int b = 32; b <= 128; b *= 4)
             {
               size_t xs = hr_type_row_size (vt, COLS);
@@ -193,6 +199,7 @@ bench_type (hr_type t, bool quick)
     }
   hr_quants_set_level (NULL);
   munmap (w, mat * ncopies);
+  munmap (w4k, mat * ncopies);
   free (f);
   free (x);
   free (out);
@@ -228,7 +235,8 @@ main (int argc, char **argv)
       memcpy (chosen, types, sizeof types);
       nchosen = sizeof types / sizeof types[0];
     }
-  printf ("matrix %d x %d, best SIMD level %s; 'mem' streams > %d MiB of copies\n", ROWS, COLS,
+  printf ("matrix %d x %d, best SIMD level %s; 'mem' streams > %d MiB of copies (2 MiB pages,\n"
+          "'2t-4k': 4 KiB pages); 1t figures use thread CPU time, 2t wall time\n", ROWS, COLS,
           hr_quants_simd_name (), quick ? 64 : 256);
   for (int k = 0; k < nchosen; k++)
     bench_type (chosen[k], quick);
