@@ -159,10 +159,12 @@ heron_chat_view_class_init (HeronChatViewClass *klass)
 static void
 heron_chat_view_init (HeronChatView *self)
 {
+  GtkLayoutManager *layout;
+
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
-                                  GTK_ORIENTATION_VERTICAL);
+  layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
 
   self->messages = g_list_store_new (GTK_TYPE_STRING_OBJECT);
   gtk_list_box_bind_model (self->message_list, G_LIST_MODEL (self->messages),

@@ -129,7 +129,7 @@ heron_preferences_class_init (HeronPreferencesClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/heronchat/Heron/ui/heron-preferences.ui");
+      "/io/github/heronchat/Heron/ui/heron-preferences.ui");
   gtk_widget_class_bind_template_child (widget_class, HeronPreferences, style_row);
   gtk_widget_class_bind_template_child (widget_class, HeronPreferences, system_prompt_row);
 }

@@ -45,7 +45,8 @@ fixture_tear_down (Fixture       *fixture,
 static char *
 buffer_text (Fixture *fixture)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (_heron_composer_get_text_view (fixture->composer));
+  GtkTextView *text_view = _heron_composer_get_text_view (fixture->composer);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (text_view);
   GtkTextIter start, end;
 
   gtk_text_buffer_get_bounds (buffer, &start, &end);
