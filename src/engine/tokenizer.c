@@ -703,6 +703,7 @@ merges_fast (hr_vocab *v, const hr_gguf *g, int64_t kv, uint64_t n, char **buf,
     uint64_t h[3];
     bool ok;
   } rec[MERGE_BATCH];
+  int32_t ids[MERGE_BATCH][3];
 
   *all_tokens = true;
   for (uint64_t i0 = 0; i0 < n; i0 += MERGE_BATCH)
@@ -748,19 +749,24 @@ merges_fast (hr_vocab *v, const hr_gguf *g, int64_t kv, uint64_t n, char **buf,
           strtab_prefetch_text (&v->toks, rec[k].h[j]);
       for (int k = 0; k < cnt; k++)
         {
-          int32_t a, b, r;
           if (!rec[k].ok)
             continue;
-          a = strtab_find_h (&v->toks, rec[k].l, rec[k].ln, rec[k].h[0]);
-          b = strtab_find_h (&v->toks, rec[k].r, rec[k].rn, rec[k].h[1]);
-          r = strtab_find_h (&v->toks, *buf + rec[k].cat, rec[k].ln + rec[k].rn, rec[k].h[2]);
-          if (a < 0 || b < 0 || r < 0)
+          ids[k][0] = strtab_find_h (&v->toks, rec[k].l, rec[k].ln, rec[k].h[0]);
+          ids[k][1] = strtab_find_h (&v->toks, rec[k].r, rec[k].rn, rec[k].h[1]);
+          ids[k][2] = strtab_find_h (&v->toks, *buf + rec[k].cat, rec[k].ln + rec[k].rn,
+                                     rec[k].h[2]);
+          if (ids[k][0] < 0 || ids[k][1] < 0 || ids[k][2] < 0)
             {
               *all_tokens = false;
               return true;
             }
-          pairmap_put (&v->merges, a, b, (int32_t) (i0 + (uint64_t) k), r);
+          __builtin_prefetch (&v->merges.slots[pair_hash (pair_key (ids[k][0], ids[k][1]))
+                                               & v->merges.mask]);
         }
+      for (int k = 0; k < cnt; k++)
+        if (rec[k].ok)
+          pairmap_put (&v->merges, ids[k][0], ids[k][1], (int32_t) (i0 + (uint64_t) k),
+                       ids[k][2]);
     }
   return true;
 }
@@ -1123,7 +1129,7 @@ fail:
 hr_vocab_kind
 hr_vocab_kind_of (const hr_vocab *v)
 {
-  return v->kind;
+  return v ? v->kind : (hr_vocab_kind) 0;
 }
 
 int32_t
@@ -1135,14 +1141,14 @@ hr_vocab_n_tokens (const hr_vocab *v)
 const char *
 hr_vocab_pre_name (const hr_vocab *v)
 {
-  return v->pre_name;
+  return v ? v->pre_name : "";
 }
 
-hr_token hr_vocab_bos (const hr_vocab *v) { return v->bos; }
-hr_token hr_vocab_eos (const hr_vocab *v) { return v->eos; }
-hr_token hr_vocab_eot (const hr_vocab *v) { return v->eot; }
-bool hr_vocab_add_bos (const hr_vocab *v) { return v->add_bos; }
-bool hr_vocab_add_eos (const hr_vocab *v) { return v->add_eos; }
+hr_token hr_vocab_bos (const hr_vocab *v) { return v ? v->bos : NO_ID; }
+hr_token hr_vocab_eos (const hr_vocab *v) { return v ? v->eos : NO_ID; }
+hr_token hr_vocab_eot (const hr_vocab *v) { return v ? v->eot : NO_ID; }
+bool hr_vocab_add_bos (const hr_vocab *v) { return v && v->add_bos; }
+bool hr_vocab_add_eos (const hr_vocab *v) { return v && v->add_eos; }
 
 bool
 hr_vocab_is_eog (const hr_vocab *v, hr_token t)
@@ -1177,7 +1183,7 @@ hr_vocab_token_score (const hr_vocab *v, hr_token t)
 bool
 hr_vocab_add_space_prefix (const hr_vocab *v)
 {
-  return v->add_space_prefix;
+  return v && v->add_space_prefix;
 }
 
 /* ---------------------------------------------------------------------------------------- */

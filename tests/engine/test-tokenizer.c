@@ -853,6 +853,57 @@ test_long_input (void)
   loaded_clear (&l);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Special ids and end-of-generation sets, as llama.cpp (16cc3c60) prints them when it loads
+ * each vocabulary ("printing all EOG tokens", print_info's BOS/EOS/EOT). */
+
+static const struct {
+  const char *name;
+  hr_token bos, eos, eot;
+  gboolean add_bos;
+  hr_token eog[6];   /* ascending, -1 terminated */
+} special_ids[] = {
+  { "llama-spm", 1, 2, -1, TRUE, { 2, -1 } },
+  { "phi-3", 1, 32000, 32007, TRUE, { 32000, 32007, -1 } },
+  { "baichuan", 1, 2, -1, TRUE, { 2, -1 } },
+  { "qwen2", 151643, 151645, 151645, FALSE, { 151643, 151645, 151662, 151663, 151664, -1 } },
+  { "llama-bpe", 128000, 128009, 128009, TRUE, { 128001, 128009, -1 } },
+  { "deepseek-llm", 100000, 100001, 100001, TRUE, { 100001, -1 } },
+  { "deepseek-coder", 32013, 32014, 32014, TRUE, { 32014, -1 } },
+  { "gpt-2", 50256, 50256, 50256, FALSE, { 50256, -1 } },
+};
+
+static void
+test_special_ids (gconstpointer data)
+{
+  const char *name = data;
+  loaded l;
+
+  if (!load_shared (name, &l))
+    {
+      g_test_skip ("HERON_SHARED_DIR/testdata/vocab not available");
+      return;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (special_ids); i++)
+    {
+      int k = 0;
+      if (strcmp (special_ids[i].name, name) != 0)
+        continue;
+      g_assert_cmpint (hr_vocab_bos (l.v), ==, special_ids[i].bos);
+      g_assert_cmpint (hr_vocab_eos (l.v), ==, special_ids[i].eos);
+      g_assert_cmpint (hr_vocab_eot (l.v), ==, special_ids[i].eot);
+      g_assert_cmpint (hr_vocab_add_bos (l.v), ==, special_ids[i].add_bos);
+      g_assert_false (hr_vocab_add_eos (l.v));
+      for (hr_token t = 0; t < hr_vocab_n_tokens (l.v); t++)
+        if (hr_vocab_is_eog (l.v, t))
+          g_assert_cmpint (t, ==, special_ids[i].eog[k++]);
+      g_assert_cmpint (special_ids[i].eog[k], ==, -1);
+      g_assert_false (hr_vocab_is_eog (l.v, -1));
+      g_assert_false (hr_vocab_is_eog (l.v, hr_vocab_n_tokens (l.v)));
+    }
+  loaded_clear (&l);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -881,7 +932,10 @@ main (int argc, char **argv)
                                                 vocab_names[i]);
       g_test_add_data_func (path, vocab_names[i], test_conformance);
       g_test_add_data_func (path2, vocab_names[i], test_llama_golden);
+      g_autofree char *path4 = g_strdup_printf ("/heron/engine/tokenizer/special-ids/%s",
+                                                vocab_names[i]);
       g_test_add_data_func (path3, vocab_names[i], test_round_trip);
+      g_test_add_data_func (path4, vocab_names[i], test_special_ids);
     }
   return g_test_run ();
 }
