@@ -7,7 +7,7 @@
 #      input   real keyboard input with xdotool: type in the composer, Shift+Enter, Enter
 #              sends; Ctrl+, opens Preferences; resize; Ctrl+Q saves the window size
 #      zh_CN   LANGUAGE=zh_CN: screenshot; Preferences opens with its Chinese title
-# Exits 77 (skip) when xvfb-run, xdotool or import is missing.
+# Exits 77 (skip) when xvfb-run, xdotool, ImageMagick or gapplication is missing.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -u
 mode=$1 heron=$2 build=$3 out=$4
@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${HERON_SMOKE_INNER:-}" ]; then
   screen=1280x800
   [ "$mode" = narrow ] && screen=400x800
-  for tool in xdotool import python3; do
+  for tool in xdotool import convert gapplication python3; do
     command -v "$tool" >/dev/null 2>&1 || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
   done
   mkdir -p "$out"
