@@ -155,15 +155,10 @@ static void
 heron_window_constructed (GObject *object)
 {
   HeronWindow *self = (HeronWindow *)object;
-  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
 
   G_OBJECT_CLASS (heron_window_parent_class)->constructed (object);
 
-  if (HERON_IS_APPLICATION (app))
-    self->settings = g_object_ref (heron_application_get_settings (HERON_APPLICATION (app)));
-  else
-    self->settings = g_settings_new (APP_ID);
-
+  self->settings = g_settings_new (APP_ID);
   heron_window_restore_state (self);
 }
 
