@@ -554,11 +554,13 @@ parse_header (parser *p, uint64_t *n_tensors, uint64_t *n_kv)
   /* Each key takes at least 12 bytes (length and type), each tensor info at least 24 (name
    * length, n_dims, type, offset): this bounds both before anything is allocated. */
   if (*n_kv > remaining (p) / 12)
-    return fail (p, "corrupt file: metadata key count %llu is impossible for a file of %llu "
-                 "bytes", (unsigned long long) *n_kv, (unsigned long long) p->size);
+    return fail (p, "truncated or corrupt file: metadata key count %llu cannot fit in the %llu "
+                 "bytes after the header (file size %llu)", (unsigned long long) *n_kv,
+                 (unsigned long long) remaining (p), (unsigned long long) p->size);
   if (*n_tensors > remaining (p) / 24)
-    return fail (p, "corrupt file: tensor count %llu is impossible for a file of %llu bytes",
-                 (unsigned long long) *n_tensors, (unsigned long long) p->size);
+    return fail (p, "truncated or corrupt file: tensor count %llu cannot fit in the %llu bytes "
+                 "after the header (file size %llu)", (unsigned long long) *n_tensors,
+                 (unsigned long long) remaining (p), (unsigned long long) p->size);
   return 0;
 }
 

@@ -721,7 +721,7 @@ test_truncated_every_byte (void)
         g_error ("file cut at %zu of %zu bytes was accepted", cut, size);
       g_assert_null (g);
       g_assert_cmpuint (strlen (err), >, 10);
-      if (cut >= 24 && !strstr (err, "truncated file") && !strstr (err, "impossible"))
+      if (cut >= 24 && !strstr (err, "truncated file") && !strstr (err, "truncated or corrupt"))
         g_error ("cut at %zu: unexpected message '%s'", cut, err);
       g_free (copy);
     }
@@ -757,13 +757,13 @@ test_absurd_counts (void)
   GByteArray *b;
 
   b = raw_header (3, 0, 1ull << 60);
-  expect_refused (b->data, b->len, "metadata key count 1152921504606846976 is impossible");
+  expect_refused (b->data, b->len, "metadata key count 1152921504606846976 cannot fit");
   g_byte_array_unref (b);
   b = raw_header (3, 1ull << 60, 0);
-  expect_refused (b->data, b->len, "tensor count 1152921504606846976 is impossible");
+  expect_refused (b->data, b->len, "tensor count 1152921504606846976 cannot fit");
   g_byte_array_unref (b);
   b = raw_header (3, UINT64_MAX, UINT64_MAX);
-  expect_refused (b->data, b->len, "impossible");
+  expect_refused (b->data, b->len, "cannot fit");
   g_byte_array_unref (b);
 
   /* huge string length (key name, then value) */
