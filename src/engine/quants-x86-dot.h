@@ -104,6 +104,12 @@ SFX (load_u32) (const uint8_t *p)
  * 32-element block types
  */
 
+/* Software prefetch distance in bytes. Streaming weights from memory, the hardware
+ * prefetcher alone leaves these kernels waiting: prefetching 4 KiB ahead measured 2x on
+ * Q5_0/Q4_0 rows (from 5.5 to 13 GB/s on one Zen 4 core), and more on the K types. */
+#define HR_PREFETCH 4096
+#define HR_PF(p, off) _mm_prefetch ((const char *) (p) + HR_PREFETCH + (off), _MM_HINT_T0)
+
 static float
 SFX (dot_q8_0) (int64_t n, const void *w, const void *x)
 {
@@ -115,6 +121,8 @@ SFX (dot_q8_0) (int64_t n, const void *w, const void *x)
 
   for (; i + 1 < nb; i += 2)
     {
+      HR_PF (b + i, 0);
+      HR_PF (b + i, 64);
       __m256i w0 = _mm256_loadu_si256 ((const __m256i *) b[i].qs);
       __m256i x0 = _mm256_loadu_si256 ((const __m256i *) a[i].qs);
       __m256i w1 = _mm256_loadu_si256 ((const __m256i *) b[i + 1].qs);
@@ -183,6 +191,7 @@ SFX (q5_1_quants) (const hr_block_q5_1 *b)
     int64_t i = 0;                                                                           \
     for (; i + 1 < nb; i += 2)                                                               \
       {                                                                                      \
+        HR_PF (b + i, 0);                                                                    \
         __m256i p0 = SFX (dp_s8s8) (_mm256_setzero_si256 (), SFX (tname##_quants) (b + i),   \
                                     _mm256_loadu_si256 ((const __m256i *) a[i].qs));         \
         __m256i p1 = SFX (dp_s8s8) (_mm256_setzero_si256 (),                                 \
@@ -221,6 +230,7 @@ DEFINE_DOT_SYM (q5_0, hr_block_q5_0)
     float summ = 0;                                                                          \
     for (int64_t i = 0; i < nb; i++)                                                         \
       {                                                                                      \
+        HR_PF (b + i, 0);                                                                    \
         __m256i p = SFX (dp_u8s8) (_mm256_setzero_si256 (), quants,                          \
                                    _mm256_loadu_si256 ((const __m256i *) a[i].qs));          \
         acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p),                                       \
@@ -316,6 +326,10 @@ SFX (dot_q4_K) (int64_t n, const void *w, const void *x)
 
   for (int64_t i = 0; i < nb; i++)
     {
+      HR_PF (b + i, 0);
+      HR_PF (b + i, 64);
+      HR_PF (b + i, 128);
+      HR_PF (b + i, 192);
       __m256i q[8];
 #pragma GCC unroll 4
       for (int p = 0; p < 4; p++)
@@ -342,6 +356,10 @@ SFX (dot_q5_K) (int64_t n, const void *w, const void *x)
 
   for (int64_t i = 0; i < nb; i++)
     {
+      HR_PF (b + i, 0);
+      HR_PF (b + i, 64);
+      HR_PF (b + i, 128);
+      HR_PF (b + i, 192);
       __m256i q[8];
       __m256i qh = _mm256_loadu_si256 ((const __m256i *) b[i].qh);
 #pragma GCC unroll 4
@@ -409,6 +427,10 @@ SFX (dot_q6_K) (int64_t n, const void *w, const void *x)
 
   for (int64_t i = 0; i < nb; i++)
     {
+      HR_PF (b + i, 0);
+      HR_PF (b + i, 64);
+      HR_PF (b + i, 128);
+      HR_PF (b + i, 192);
       __m256i s16 = _mm256_cvtepi8_epi16 (_mm_loadu_si128 ((const __m128i *) b[i].scales));
       __m256i q[8];
 #pragma GCC unroll 2
@@ -446,6 +468,10 @@ SFX (dot_q3_K) (int64_t n, const void *w, const void *x)
 
   for (int64_t i = 0; i < nb; i++)
     {
+      HR_PF (b + i, 0);
+      HR_PF (b + i, 64);
+      HR_PF (b + i, 128);
+      HR_PF (b + i, 192);
       __m256i s16 = _mm256_cvtepi8_epi16 (SFX (q3k_scales) (b[i].scales));
       __m256i hm = _mm256_loadu_si256 ((const __m256i *) b[i].hmask);
       __m256i q[8];
@@ -475,6 +501,10 @@ SFX (dot_q2_K) (int64_t n, const void *w, const void *x)
 
   for (int64_t i = 0; i < nb; i++)
     {
+      HR_PF (b + i, 0);
+      HR_PF (b + i, 64);
+      HR_PF (b + i, 128);
+      HR_PF (b + i, 192);
       __m128i sc8 = _mm_loadu_si128 ((const __m128i *) b[i].scales);
       __m256i s16 = _mm256_cvtepu8_epi16 (_mm_and_si128 (sc8, _mm_set1_epi8 (0x0f)));
       __m256i m16 = _mm256_cvtepu8_epi16 (_mm_and_si128 (_mm_srli_epi16 (sc8, 4),
@@ -499,6 +529,7 @@ SFX (dot_q2_K) (int64_t n, const void *w, const void *x)
  * Float weights against F32 activations
  */
 
+#if !HR_VNNI
 static float
 SFX (dot_f32) (int64_t n, const void *w, const void *x)
 {
@@ -510,6 +541,8 @@ SFX (dot_f32) (int64_t n, const void *w, const void *x)
 
   for (; i + 32 <= n; i += 32)
     {
+      HR_PF (a + i, 0);
+      HR_PF (a + i, 64);
       s0 = _mm256_fmadd_ps (_mm256_loadu_ps (a + i), _mm256_loadu_ps (b + i), s0);
       s1 = _mm256_fmadd_ps (_mm256_loadu_ps (a + i + 8), _mm256_loadu_ps (b + i + 8), s1);
       s2 = _mm256_fmadd_ps (_mm256_loadu_ps (a + i + 16), _mm256_loadu_ps (b + i + 16), s2);
@@ -546,6 +579,7 @@ SFX (load_bf16x8) (const uint16_t *p)
     float tail = 0;                                                                          \
     for (; i + 32 <= n; i += 32)                                                             \
       {                                                                                      \
+        HR_PF (a + i, 0);                                                                    \
         s0 = _mm256_fmadd_ps (load (a + i), _mm256_loadu_ps (b + i), s0);                    \
         s1 = _mm256_fmadd_ps (load (a + i + 8), _mm256_loadu_ps (b + i + 8), s1);            \
         s2 = _mm256_fmadd_ps (load (a + i + 16), _mm256_loadu_ps (b + i + 16), s2);          \
@@ -561,6 +595,68 @@ SFX (load_bf16x8) (const uint16_t *p)
 
 DEFINE_DOT_HALF (f16, SFX (load_f16x8), hr_fp16_to_fp32)
 DEFINE_DOT_HALF (bf16, SFX (load_bf16x8), hr_bf16_to_fp32)
+#endif
+
+#if HR_VNNI
+/* 16-lane versions: twice the bytes in flight per instruction, which streaming F16 rows
+ * from memory needs. */
+static inline __m512
+SFX (load_w16x) (int kind, const void *p, int64_t i)
+{
+  if (kind == 1)
+    return _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) ((const uint16_t *) p + i)));
+  if (kind == 2)
+    return _mm512_castsi512_ps (_mm512_slli_epi32 (_mm512_cvtepu16_epi32 (
+        _mm256_loadu_si256 ((const __m256i *) ((const uint16_t *) p + i))), 16));
+  return _mm512_loadu_ps ((const float *) p + i);
+}
+
+static inline __attribute__ ((always_inline)) float
+SFX (dot_float16x) (int kind, int64_t n, const void *w, const float *b)
+{
+  __m512 s0 = _mm512_setzero_ps (), s1 = _mm512_setzero_ps ();
+  __m512 s2 = _mm512_setzero_ps (), s3 = _mm512_setzero_ps ();
+  int64_t i = 0;
+  float tail = 0;
+
+  for (; i + 64 <= n; i += 64)
+    {
+      s0 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i), _mm512_loadu_ps (b + i), s0);
+      s1 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i + 16), _mm512_loadu_ps (b + i + 16), s1);
+      s2 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i + 32), _mm512_loadu_ps (b + i + 32), s2);
+      s3 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i + 48), _mm512_loadu_ps (b + i + 48), s3);
+    }
+  for (; i + 16 <= n; i += 16)
+    s0 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i), _mm512_loadu_ps (b + i), s0);
+  for (; i < n; i++)
+    {
+      float wv = kind == 0 ? ((const float *) w)[i]
+                 : kind == 1 ? hr_fp16_to_fp32 (((const uint16_t *) w)[i])
+                             : hr_bf16_to_fp32 (((const uint16_t *) w)[i]);
+      tail += wv * b[i];
+    }
+  return _mm512_reduce_add_ps (_mm512_add_ps (_mm512_add_ps (s0, s1), _mm512_add_ps (s2, s3)))
+         + tail;
+}
+
+static float
+SFX (dot_f32x) (int64_t n, const void *w, const void *x)
+{
+  return SFX (dot_float16x) (0, n, w, x);
+}
+
+static float
+SFX (dot_f16x) (int64_t n, const void *w, const void *x)
+{
+  return SFX (dot_float16x) (1, n, w, x);
+}
+
+static float
+SFX (dot_bf16x) (int64_t n, const void *w, const void *x)
+{
+  return SFX (dot_float16x) (2, n, w, x);
+}
+#endif
 
 /* ---------------------------------------------------------------------------------------
  * Activation quantizers, byte for byte the scalar ones in quants.c
@@ -721,9 +817,15 @@ SFX (register_dots) (hr_kernels *k)
   k->quant[HR_TYPE_Q8_0] = SFX (quant_q8_0);
   k->quant[HR_TYPE_Q8_1] = SFX (quant_q8_1);
   k->quant[HR_TYPE_Q8_K] = SFX (quant_q8_K);
+#if HR_VNNI
+  k->dot[HR_TYPE_F32] = SFX (dot_f32x);
+  k->dot[HR_TYPE_F16] = SFX (dot_f16x);
+  k->dot[HR_TYPE_BF16] = SFX (dot_bf16x);
+#else
   k->dot[HR_TYPE_F32] = SFX (dot_f32);
   k->dot[HR_TYPE_F16] = SFX (dot_f16);
   k->dot[HR_TYPE_BF16] = SFX (dot_bf16);
+#endif
   k->dot[HR_TYPE_Q8_0] = SFX (dot_q8_0);
   k->dot[HR_TYPE_Q4_0] = SFX (dot_q4_0);
   k->dot[HR_TYPE_Q5_0] = SFX (dot_q5_0);

@@ -32,6 +32,8 @@
 #undef DEFINE_DOT_SYM
 #undef DEFINE_DOT_MIN
 #undef DEFINE_DOT_HALF
+#undef HR_PREFETCH
+#undef HR_PF
 #undef DEFINE_TILE_INT
 #undef TILE_COLS
 void
