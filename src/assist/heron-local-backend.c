@@ -398,7 +398,8 @@ owner_chat (Owner *o, Job *job, GError **error)
     prefix = n - 1;
   hr_context_truncate (o->ctx, prefix);
   stats->cached_tokens = prefix;
-  rc = hr_decode (o->ctx, tokens + prefix, n - prefix, err, sizeof err);
+  rc = g_cancellable_is_cancelled (job->cancellable)
+       ? HR_ERR_CANCELLED : hr_decode (o->ctx, tokens + prefix, n - prefix, err, sizeof err);
   t_prompt = g_get_monotonic_time ();
   stats->prompt_ms = (t_prompt - t0) / 1000.0;
   if (rc == HR_ERR_CANCELLED)
