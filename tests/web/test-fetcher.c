@@ -51,11 +51,12 @@ url (Fixture    *fx,
 }
 
 static GBytes *
-make_gzip (const void *data,
-           gsize       len,
-           gsize       repeat)
+make_compressed (GZlibCompressorFormat  format,
+                 const void            *data,
+                 gsize                  len,
+                 gsize                  repeat)
 {
-  g_autoptr(GZlibCompressor) z = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
+  g_autoptr(GZlibCompressor) z = g_zlib_compressor_new (format, 1);
   g_autoptr(GByteArray) out = g_byte_array_new ();
   char buf[CHUNK];
   gsize left = repeat;
@@ -194,14 +195,18 @@ handle (SoupServer        *server,
       static const char bad[] = "<p>caf\xe9 \xff\xfe ok \xe4\xb8</p>";
       serve (msg, 200, "text/html; charset=utf-8", bad, sizeof bad - 1);
     }
-  else if (g_str_equal (path, "/gzip-bomb") || g_str_equal (path, "/gzip-page"))
+  else if (g_str_equal (path, "/gzip-bomb") || g_str_equal (path, "/gzip-page") ||
+           g_str_equal (path, "/deflate-page"))
     {
       g_autoptr(GBytes) small = NULL;
       GBytes *data = gzip_bomb;
+      gboolean deflate = g_str_equal (path, "/deflate-page");
 
-      if (g_str_equal (path, "/gzip-page"))
-        data = small = make_gzip (page_html, strlen (page_html), 1);
-      soup_message_headers_replace (resp, "Content-Encoding", "gzip");
+      if (!g_str_equal (path, "/gzip-bomb"))
+        data = small = make_compressed (deflate ? G_ZLIB_COMPRESSOR_FORMAT_ZLIB :
+                                        G_ZLIB_COMPRESSOR_FORMAT_GZIP,
+                                        page_html, strlen (page_html), 1);
+      soup_message_headers_replace (resp, "Content-Encoding", deflate ? "deflate" : "gzip");
       serve (msg, 200, "text/html; charset=utf-8", g_bytes_get_data (data, NULL),
              g_bytes_get_size (data));
     }
@@ -354,6 +359,7 @@ test_page (Fixture *fx, gconstpointer data)
   g_autofree char *address = url (fx, "/page");
   g_autofree char *moved = url (fx, "/moved");
   g_autofree char *gz = url (fx, "/gzip-page");
+  g_autofree char *deflate = url (fx, "/deflate-page");
   g_autoptr(GError) error = NULL;
   g_autoptr(HeronFetchResult) r = fetch (fetcher, address, 0, &error);
   g_autoptr(HeronFetchResult) m = NULL;
@@ -374,6 +380,10 @@ test_page (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (m->text, ==, page_html);
 
   z = fetch (fetcher, gz, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (z->text, ==, page_html);
+  g_clear_pointer (&z, heron_fetch_result_free);
+  z = fetch (fetcher, deflate, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (z->text, ==, page_html);
 }
@@ -782,7 +792,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   start = g_get_monotonic_time ();
-  gzip_bomb = make_gzip (zeros, CHUNK, BOMB_SIZE / CHUNK);
+  gzip_bomb = make_compressed (G_ZLIB_COMPRESSOR_FORMAT_GZIP, zeros, CHUNK, BOMB_SIZE / CHUNK);
   g_test_message ("gzip bomb generated in %.0f ms", (g_get_monotonic_time () - start) / 1000.0);
 
 #define ADD(path, func) \

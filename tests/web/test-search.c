@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -724,6 +725,27 @@ test_defaults (void)
   g_assert_null (chain);
   g_assert_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_NO_PROVIDER);
 
+  /* Retry-After as an HTTP date is turned into seconds too. */
+  {
+    g_autoptr(SoupMessageHeaders) headers =
+      soup_message_headers_new (SOUP_MESSAGE_HEADERS_RESPONSE);
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    g_autoptr(GDateTime) later = g_date_time_add_seconds (now, 600);
+    g_autofree char *date = soup_date_time_to_string (later, SOUP_DATE_HTTP);
+    g_autoptr(GError) e = NULL;
+    const char *at;
+    int seconds = -1;
+
+    soup_message_headers_replace (headers, "Retry-After", date);
+    g_assert_true (heron_search_provider_check_response (
+      heron_search_provider_info_lookup ("bing"), 429, headers, &e));
+    g_assert_error (e, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_RATE_LIMITED);
+    at = strstr (e->message, "retry after ");
+    g_assert_nonnull (at);
+    g_assert_cmpint (sscanf (at, "retry after %d s", &seconds), ==, 1);
+    g_assert_cmpint (seconds, >=, 590);
+    g_assert_cmpint (seconds, <=, 600);
+  }
   for (const HeronSearchProviderInfo * const *i = heron_search_provider_infos (); *i; i++)
     {
       /* Every parser survives empty and garbage input with an error, never a crash. */
