@@ -587,61 +587,116 @@ DEFINE_TILE_INT (q4_K, HR_TYPE_Q4_K, 32, 0, true, false)
 DEFINE_TILE_INT (q5_K, HR_TYPE_Q5_K, 32, 0, true, false)
 DEFINE_TILE_INT (q6_K, HR_TYPE_Q6_K, 16, 32, false, false)
 
-#if HR_VNNI
-
 /* ---- float weights (F32, F16, BF16) against F32 activations ----
- * A register block of FR rows x FC columns of 16-lane accumulators: each step loads 16
- * weights of FR rows (converted to float) and 16 activations of FC columns and does
- * FR * FC fused multiply-adds. */
+ * A register block of FR rows x FC columns of accumulators: each step loads VW weights of
+ * FR rows (converted to float) and VW activations of FC columns and does FR * FC fused
+ * multiply-adds. Elements past the last full vector are added in scalar code. */
 
+#if HR_VNNI
 #define FR 4
 #define FC 6
-
+#define VW 16
+typedef __m512 SFX (fv);
+#define V_ZERO() _mm512_setzero_ps ()
+#define V_LOADX(p) _mm512_loadu_ps (p)
+#define V_FMA(a, b, c) _mm512_fmadd_ps (a, b, c)
+#define V_SUM(v) _mm512_reduce_add_ps (v)
 static inline __m512
-SFX (load_w16) (hr_type t, const void *row, int64_t i, __mmask16 m)
+SFX (load_wv) (hr_type t, const void *row, int64_t i)
 {
   if (t == HR_TYPE_F16)
-    return _mm512_cvtph_ps (_mm256_maskz_loadu_epi16 (m, (const uint16_t *) row + i));
+    return _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) ((const uint16_t *) row + i)));
   if (t == HR_TYPE_BF16)
-    return _mm512_castsi512_ps (_mm512_slli_epi32 (
-        _mm512_cvtepu16_epi32 (_mm256_maskz_loadu_epi16 (m, (const uint16_t *) row + i)), 16));
-  return _mm512_maskz_loadu_ps (m, (const float *) row + i);
+    return _mm512_castsi512_ps (_mm512_slli_epi32 (_mm512_cvtepu16_epi32 (
+        _mm256_loadu_si256 ((const __m256i *) ((const uint16_t *) row + i))), 16));
+  return _mm512_loadu_ps ((const float *) row + i);
+}
+#else
+#define FR 3
+#define FC 4
+#define VW 8
+typedef __m256 SFX (fv);
+#define V_ZERO() _mm256_setzero_ps ()
+#define V_LOADX(p) _mm256_loadu_ps (p)
+#define V_FMA(a, b, c) _mm256_fmadd_ps (a, b, c)
+#define V_SUM(v) SFX (hsum_ps) (v)
+static inline __m256
+SFX (load_wv) (hr_type t, const void *row, int64_t i)
+{
+  if (t == HR_TYPE_F16)
+    return _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) ((const uint16_t *) row + i)));
+  if (t == HR_TYPE_BF16)
+    return _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_cvtepu16_epi32 (
+        _mm_loadu_si128 ((const __m128i *) ((const uint16_t *) row + i))), 16));
+  return _mm256_loadu_ps ((const float *) row + i);
+}
+#endif
+
+static inline float
+SFX (load_w1) (hr_type t, const void *row, int64_t i)
+{
+  if (t == HR_TYPE_F16)
+    return hr_fp16_to_fp32 (((const uint16_t *) row)[i]);
+  if (t == HR_TYPE_BF16)
+    return hr_bf16_to_fp32 (((const uint16_t *) row)[i]);
+  return ((const float *) row)[i];
 }
 
 static inline __attribute__ ((always_inline)) void
 SFX (tile_float_block) (hr_type t, int R, int C, int64_t n, const char *w, size_t ws,
                         const char *x, size_t xs, float *out, size_t os, size_t ocs)
 {
-  __m512 acc[FR][FC];
-  int64_t i;
+  SFX (fv) acc[FR][FC];
+  int64_t i, nv = n - n % VW;
 
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 8
     for (int c = 0; c < C; c++)
-      acc[r][c] = _mm512_setzero_ps ();
-  for (i = 0; i < n; i += 16)
+      acc[r][c] = V_ZERO ();
+  for (i = 0; i < nv; i += VW)
     {
-      __mmask16 m = n - i >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (n - i)) - 1);
-      __m512 wv[FR];
+      SFX (fv) wv[FR];
 #pragma GCC unroll 8
       for (int r = 0; r < R; r++)
-        wv[r] = SFX (load_w16) (t, w + (size_t) r * ws, i, m);
+        wv[r] = SFX (load_wv) (t, w + (size_t) r * ws, i);
 #pragma GCC unroll 8
       for (int c = 0; c < C; c++)
         {
-          __m512 xv = _mm512_maskz_loadu_ps (m, (const float *) (x + (size_t) c * xs) + i);
+          SFX (fv) xv = V_LOADX ((const float *) (x + (size_t) c * xs) + i);
 #pragma GCC unroll 8
           for (int r = 0; r < R; r++)
-            acc[r][c] = _mm512_fmadd_ps (wv[r], xv, acc[r][c]);
+            acc[r][c] = V_FMA (wv[r], xv, acc[r][c]);
         }
     }
-#pragma GCC unroll 8
   for (int r = 0; r < R; r++)
-#pragma GCC unroll 8
     for (int c = 0; c < C; c++)
-      out[(size_t) r * os + (size_t) c * ocs] = _mm512_reduce_add_ps (acc[r][c]);
+      {
+        float tail = 0;
+        for (i = nv; i < n; i++)
+          tail += SFX (load_w1) (t, w + (size_t) r * ws, i) * ((const float *) (x + c * xs))[i];
+        out[(size_t) r * os + (size_t) c * ocs] = V_SUM (acc[r][c]) + tail;
+      }
 }
+
+/* One call per block shape, the shape a compile-time constant in each. */
+#define FLOAT_CASES(RR, wr_, o_)                                                            \
+  do                                                                                         \
+    {                                                                                        \
+      if (C == 1)                                                                            \
+        SFX (tile_float_block) (t, RR, 1, n, wr_, ws, xc, xs, o_, os, ocs);                  \
+      else if (C == 2)                                                                       \
+        SFX (tile_float_block) (t, RR, 2, n, wr_, ws, xc, xs, o_, os, ocs);                  \
+      else if (C == 3)                                                                       \
+        SFX (tile_float_block) (t, RR, 3, n, wr_, ws, xc, xs, o_, os, ocs);                  \
+      else if (C == 4 && FC >= 4)                                                            \
+        SFX (tile_float_block) (t, RR, 4, n, wr_, ws, xc, xs, o_, os, ocs);                  \
+      else if (C == 5 && FC >= 5)                                                            \
+        SFX (tile_float_block) (t, RR, 5 < FC ? 5 : FC, n, wr_, ws, xc, xs, o_, os, ocs);    \
+      else if (C == 6 && FC >= 6)                                                            \
+        SFX (tile_float_block) (t, RR, 6 < FC ? 6 : FC, n, wr_, ws, xc, xs, o_, os, ocs);    \
+    }                                                                                        \
+  while (0)
 
 static void
 SFX (tile_float) (hr_type t, int64_t n, const void *w, size_t ws, int nr, const void *x,
@@ -653,47 +708,33 @@ SFX (tile_float) (hr_type t, int64_t n, const void *w, size_t ws, int nr, const 
   if (band < FC)
     band = FC;
   for (int cb = 0; cb < nc; cb += band)
-  for (int r0 = 0; r0 < nr; r0 += FR)
-    {
-      int R = nr - r0 < FR ? nr - r0 : FR;
-      int cend = nc - cb < band ? nc : cb + band;
-      for (int c0 = cb; c0 < cend; c0 += FC)
-        {
-          int C = cend - c0 < FC ? cend - c0 : FC;
-          const char *wr = (const char *) w + (size_t) r0 * ws;
-          const char *xc = (const char *) x + (size_t) c0 * xs;
-          float *o = out + (size_t) r0 * os + (size_t) c0 * ocs;
-          if (R == FR)
-            switch (C)
-              {
-              case 6: SFX (tile_float_block) (t, FR, 6, n, wr, ws, xc, xs, o, os, ocs); break;
-              case 5: SFX (tile_float_block) (t, FR, 5, n, wr, ws, xc, xs, o, os, ocs); break;
-              case 4: SFX (tile_float_block) (t, FR, 4, n, wr, ws, xc, xs, o, os, ocs); break;
-              case 3: SFX (tile_float_block) (t, FR, 3, n, wr, ws, xc, xs, o, os, ocs); break;
-              case 2: SFX (tile_float_block) (t, FR, 2, n, wr, ws, xc, xs, o, os, ocs); break;
-              default: SFX (tile_float_block) (t, FR, 1, n, wr, ws, xc, xs, o, os, ocs); break;
-              }
-          else
-            for (int r = 0; r < R; r++)
-              {
-                const char *w1 = wr + (size_t) r * ws;
-                float *o1 = o + (size_t) r * os;
-                switch (C)
-                  {
-                  case 6: SFX (tile_float_block) (t, 1, 6, n, w1, ws, xc, xs, o1, os, ocs); break;
-                  case 5: SFX (tile_float_block) (t, 1, 5, n, w1, ws, xc, xs, o1, os, ocs); break;
-                  case 4: SFX (tile_float_block) (t, 1, 4, n, w1, ws, xc, xs, o1, os, ocs); break;
-                  case 3: SFX (tile_float_block) (t, 1, 3, n, w1, ws, xc, xs, o1, os, ocs); break;
-                  case 2: SFX (tile_float_block) (t, 1, 2, n, w1, ws, xc, xs, o1, os, ocs); break;
-                  default: SFX (tile_float_block) (t, 1, 1, n, w1, ws, xc, xs, o1, os, ocs); break;
-                  }
-              }
-        }
-    }
+    for (int r0 = 0; r0 < nr; r0 += FR)
+      {
+        int R = nr - r0 < FR ? nr - r0 : FR;
+        int cend = nc - cb < band ? nc : cb + band;
+        for (int c0 = cb; c0 < cend; c0 += FC)
+          {
+            int C = cend - c0 < FC ? cend - c0 : FC;
+            const char *wr = (const char *) w + (size_t) r0 * ws;
+            const char *xc = (const char *) x + (size_t) c0 * xs;
+            float *o = out + (size_t) r0 * os + (size_t) c0 * ocs;
+            if (R == FR)
+              FLOAT_CASES (FR, wr, o);
+            else
+              for (int r = 0; r < R; r++)
+                FLOAT_CASES (1, wr + (size_t) r * ws, o + (size_t) r * os);
+          }
+      }
 }
 
+#undef FLOAT_CASES
 #undef FR
 #undef FC
+#undef VW
+#undef V_ZERO
+#undef V_LOADX
+#undef V_FMA
+#undef V_SUM
 
 static void
 SFX (tile_f16) (int64_t n, const void *w, size_t ws, int nr, const void *x, size_t xs, int nc,
@@ -716,16 +757,14 @@ SFX (tile_f32) (int64_t n, const void *w, size_t ws, int nr, const void *x, size
   SFX (tile_float) (HR_TYPE_F32, n, w, ws, nr, x, xs, nc, out, os, ocs);
 }
 
-#endif /* HR_VNNI float tiles */
+
 
 static void
 SFX (register_tiles) (hr_kernels *k)
 {
-#if HR_VNNI
   k->tile[HR_TYPE_F16] = SFX (tile_f16);
   k->tile[HR_TYPE_BF16] = SFX (tile_bf16);
   k->tile[HR_TYPE_F32] = SFX (tile_f32);
-#endif
   k->tile[HR_TYPE_Q8_0] = SFX (tile_q8_0);
   k->tile[HR_TYPE_Q4_0] = SFX (tile_q4_0);
   k->tile[HR_TYPE_Q4_1] = SFX (tile_q4_1);
