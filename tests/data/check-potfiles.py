@@ -3,6 +3,7 @@
 # po/POTFILES.in, and every listed file must exist.
 #   check-potfiles.py SOURCE_ROOT            check (TAP output, exit 1 on failure)
 #   check-potfiles.py SOURCE_ROOT --list     print the files that need translating
+#   check-potfiles.py SOURCE_ROOT --macros   check that no G_*_FORMAT macro sits inside _()
 # SPDX-License-Identifier: GPL-3.0-or-later
 import os
 import re
@@ -11,6 +12,10 @@ import sys
 # _("..."), N_("..."), C_("ctx", "..."), NC_(...), but not some_func_(...) identifiers.
 C_MARKER = re.compile(r'(?<![A-Za-z0-9_])(?:N_|C_|NC_|_)\s*\(')
 UI_MARKER = re.compile(r'translatable\s*=\s*"(?:yes|true)"')
+# _("... %" G_GINT64_FORMAT "...") cannot be translated: xgettext stops at the macro, so the
+# catalogue's msgid never equals the string looked up at run time.
+GLIB_FORMAT_IN_MSGID = re.compile(
+    r'(?<![A-Za-z0-9_])(?:N_|C_|NC_|_)\s*\(\s*(?:"(?:[^"\\\n]|\\.)*"\s*,?\s*)+G_G?U?INT\w*_FORMAT')
 SCANNED_DIRS = ('src', 'data')
 C_SUFFIXES = ('.c', '.h')
 XML_SUFFIXES = ('.ui', '.xml', '.xml.in')
@@ -19,7 +24,9 @@ WHOLE_FILE_SUFFIXES = ('.desktop.in', '.metainfo.xml.in')
 
 
 def strip_c_comments(text):
-    return re.sub(r'/\*.*?\*/|//[^\n]*', '', text, flags=re.S)
+    # Keeps the line breaks, so line numbers still match the file.
+    return re.sub(r'/\*.*?\*/|//[^\n]*', lambda m: '\n' * m.group(0).count('\n'), text,
+                  flags=re.S)
 
 
 def needs_translation(path):
@@ -62,12 +69,35 @@ def read_potfiles(root):
     return listed
 
 
+def check_macros(root, needed):
+    untranslatable = []
+    for p in needed:
+        if p.endswith(C_SUFFIXES):
+            with open(os.path.join(root, p), encoding='utf-8') as f:
+                text = strip_c_comments(f.read())
+            for m in GLIB_FORMAT_IN_MSGID.finditer(text):
+                line = text.count('\n', 0, m.start()) + 1
+                untranslatable.append(f'{p}:{line}')
+    print('1..1')
+    if untranslatable:
+        print('not ok 1 - translatable strings use G_*_FORMAT macros (they are never translated)')
+        print('# use PRId64/PRIu64 from <inttypes.h> (xgettext and gettext handle <PRId64>),')
+        print('# or format the number into a string first and pass it with %s:')
+        for where in untranslatable:
+            print(f'#   {where}')
+        return 1
+    print('ok 1 - no G_*_FORMAT macro inside a translatable string')
+    return 0
+
+
 def main():
     root = sys.argv[1]
     needed = scan(root)
     if '--list' in sys.argv[2:]:
         print('\n'.join(needed))
         return 0
+    if '--macros' in sys.argv[2:]:
+        return check_macros(root, needed)
 
     listed = read_potfiles(root)
     missing = [p for p in needed if p not in listed]
