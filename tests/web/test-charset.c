@@ -57,7 +57,10 @@ test_markup (void)
     }
 
   /* Only the first 4 KiB are looked at, as browsers do (1 KiB there; 4 is lenient). */
-  late = g_strdup_printf ("%s<meta charset=\"gbk\">", g_strnfill (5000, ' '));
+  {
+    g_autofree char *spaces = g_strnfill (5000, ' ');
+    late = g_strdup_printf ("%s<meta charset=\"gbk\">", spaces);
+  }
   {
     g_autofree char *label = heron_charset_from_markup (late, strlen (late));
     g_assert_null (label);
