@@ -510,7 +510,15 @@ SFX (tile_int) (hr_type t, SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f,
   float *dw, *mw;
 
   if (mem == NULL)
-    return;
+    {
+      /* no scratch memory: one dot at a time still gives the right answer */
+      for (int r = 0; r < nr; r++)
+        for (int c = 0; c < nc; c++)
+          out[(size_t) r * out_stride + (size_t) c * out_col]
+            = hr_vec_dot (t, n, (const char *) w + (size_t) r * w_row_stride,
+                          (const char *) x + (size_t) c * x_stride);
+      return;
+    }
   for (int i = 0; i < npan; i++)
     {
       char *p = mem + i * panel_bytes;

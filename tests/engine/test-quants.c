@@ -704,6 +704,55 @@ test_tile (void)
     }
 }
 
+/* Wide tiles: more activation columns than the kernels keep ready at once (several passes
+ * over the rows), long rows, and a row count that is not a multiple of four. */
+static void
+test_tile_wide (void)
+{
+  const hr_type types[] = { HR_TYPE_Q8_0, HR_TYPE_Q4_K, HR_TYPE_Q6_K, HR_TYPE_F16 };
+  const gint64 n = 4864 - 4864 % 256;
+  const int nr = 7, nc = 70;
+
+  for (gsize k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      hr_type t = types[k], vt = hr_type_get_traits (t)->vec_dot_type;
+      size_t wrow = hr_type_row_size (t, n), xrow = hr_type_row_size (vt, n);
+      guint8 *w = g_malloc (wrow * nr), *x = g_malloc (xrow * nc);
+      float *f = g_new (float, n), *out = g_new (float, nr * nc);
+
+      for (int r = 0; r < nr; r++)
+        {
+          fill_random (f, n, 0.05f);
+          hr_quantize_row (t, f, w + r * wrow, n);
+        }
+      for (int c = 0; c < nc; c++)
+        {
+          fill_random (f, n, 1.0f);
+          hr_quantize_row (vt, f, x + c * xrow, n);
+        }
+      for (gsize l = 0; l < G_N_ELEMENTS (levels); l++)
+        {
+          if (!hr_quants_set_level (levels[l]))
+            continue;
+          hr_vec_dot_tile (t, n, w, wrow, nr, x, xrow, nc, out, nc);
+          for (int r = 0; r < nr; r++)
+            for (int c = 0; c < nc; c++)
+              {
+                float one = hr_vec_dot_ref (t, n, w + r * wrow, x + c * xrow);
+                float got = out[r * nc + c];
+                if (!(fabsf (got - one) <= 1e-5f * fmaxf (1, fabsf (one)) + 1e-4f))
+                  g_error ("wide tile %s level %s at (%d,%d): %.8g vs %.8g", hr_type_name (t),
+                           levels[l], r, c, got, one);
+              }
+        }
+      hr_quants_set_level (NULL);
+      g_free (w);
+      g_free (x);
+      g_free (f);
+      g_free (out);
+    }
+}
+
 /* The SIMD activation quantizers write the scalar quantizer's bytes, halves included. */
 static void
 test_quantize_levels (void)
@@ -783,6 +832,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/engine/quants/dot-levels", test_dot_levels);
   g_test_add_func ("/heron/engine/quants/dot-vs-float", test_dot_vs_float);
   g_test_add_func ("/heron/engine/quants/tile", test_tile);
+  g_test_add_func ("/heron/engine/quants/tile-wide", test_tile_wide);
   g_test_add_func ("/heron/engine/quants/quantize-levels", test_quantize_levels);
   g_test_add_func ("/heron/engine/quants/force-scalar", test_force_scalar);
   return g_test_run ();
