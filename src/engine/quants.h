@@ -40,7 +40,10 @@ typedef struct {
   const char *name;        /* "q4_K", as llama.cpp prints it */
   int block_size;          /* elements per block (1 for F32/F16/BF16) */
   size_t type_size;        /* bytes per block */
-  hr_type vec_dot_type;    /* what the activations are converted to for hr_vec_dot */
+  hr_type vec_dot_type;    /* what the activations are converted to for hr_vec_dot:
+                            * Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the
+                            * K types (as llama.cpp), F32 for F32/F16/BF16 weights (as fast
+                            * as F16 activations here, and exact) */
   bool supported;          /* this engine can dequantize and dot it */
 } hr_type_traits;
 
