@@ -274,7 +274,10 @@ test_streaming_and_recovery (Fixture *f, gconstpointer data)
   stats = test_raw_text (raw, "SELECT stats_json FROM messages WHERE state = 'complete' "
                               "AND role = 'assistant'");
   g_assert_cmpstr (stats, ==, "{\"completion_tokens\":4}");
-  g_assert_cmpstr (test_raw_text (raw, "PRAGMA integrity_check"), ==, "ok");
+  {
+    g_autofree char *check = test_raw_text (raw, "PRAGMA integrity_check");
+    g_assert_cmpstr (check, ==, "ok");
+  }
   sqlite3_close (raw);
 
   /* A second answer left streaming by a "crash" is marked interrupted on the next open and
