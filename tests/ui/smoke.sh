@@ -64,7 +64,7 @@ wait_for_window() {  # name-regex -> prints the window id
 }
 
 close_window() {  # id: Escape closes Heron's dialogs; wait until the window is gone
-  xdotool windowfocus --sync "$1" 2>/dev/null
+  timeout 10 xdotool windowfocus --sync "$1" 2>/dev/null
   xdotool key Escape
   for _ in $(seq 1 100); do
     xdotool search --onlyvisible --name '.' 2>/dev/null | grep -qx "$1" || return 0
@@ -133,7 +133,7 @@ case "$mode" in
       finish
     fi
     ok "the main window is mapped"
-    xdotool windowfocus --sync "$wid" 2>/dev/null
+    timeout 10 xdotool windowfocus --sync "$wid" 2>/dev/null
 
     if [ "$mode" = input ]; then
       # The composer has the focus when the window opens.
@@ -164,7 +164,7 @@ case "$mode" in
         close_window "$about" && ok "Escape closes the About window" \
           || not_ok "Escape closes the About window"
       fi
-      xdotool windowfocus --sync "$wid" 2>/dev/null
+      timeout 10 xdotool windowfocus --sync "$wid" 2>/dev/null
     fi
 
     xdotool key ctrl+comma
@@ -179,9 +179,9 @@ case "$mode" in
     fi
 
     if [ "$mode" = input ]; then
-      xdotool windowsize --sync "$wid" 1000 700 2>/dev/null
+      timeout 10 xdotool windowsize --sync "$wid" 1000 700 2>/dev/null
     fi
-    xdotool windowfocus --sync "$wid" 2>/dev/null
+    timeout 10 xdotool windowfocus --sync "$wid" 2>/dev/null
     xdotool key ctrl+q
     for _ in $(seq 1 300); do
       kill -0 "$pid" 2>/dev/null || break
