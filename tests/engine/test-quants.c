@@ -592,6 +592,44 @@ test_dot_levels (void)
   for_each_case (check_dot_levels, NULL);
 }
 
+/* Extreme bytes no quantizer writes but a file may hold: Q8_0 weights of -128 against
+ * activations of +-127 must not overflow the 16-bit pair sums of the AVX2 kernels. */
+static void
+test_dot_extremes (void)
+{
+  const int nb = 7;
+  guint8 *w = g_malloc0 (34 * nb), *x = g_malloc0 (34 * nb);
+  float out[2];
+
+  for (int i = 0; i < nb; i++)
+    {
+      w[34 * i + 1] = 0x3c;   /* d = 1 */
+      x[34 * i + 1] = 0x3c;
+      for (int j = 0; j < 32; j++)
+        {
+          w[34 * i + 2 + j] = 0x80;                                   /* -128 */
+          x[34 * i + 2 + j] = (guint8) (j % 3 == 0 ? 0x81 : 0x7f);    /* -127 or 127 */
+        }
+    }
+  for (gsize l = 0; l < G_N_ELEMENTS (levels); l++)
+    {
+      float want = 0;
+      if (!hr_quants_set_level (levels[l]))
+        continue;
+      for (int j = 0; j < 32; j++)
+        want += -128.0f * (j % 3 == 0 ? -127 : 127);
+      want *= nb;
+      g_assert_cmpfloat (hr_vec_dot_ref (HR_TYPE_Q8_0, 32 * nb, w, x), ==, want);
+      g_assert_cmpfloat (hr_vec_dot (HR_TYPE_Q8_0, 32 * nb, w, x), ==, want);
+      hr_vec_dot_tile (HR_TYPE_Q8_0, 32 * nb, w, 0, 2, x, 0, 1, out, 1);
+      g_assert_cmpfloat (out[0], ==, want);
+      g_assert_cmpfloat (out[1], ==, want);
+    }
+  hr_quants_set_level (NULL);
+  g_free (w);
+  g_free (x);
+}
+
 /* Quantized dot against the float dot of the original vectors: llama.cpp's bound on
  * |error| / n with its test data. */
 static void
@@ -830,6 +868,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/engine/quants/golden-llama.cpp", test_golden);
   g_test_add_func ("/heron/engine/quants/roundtrip", test_roundtrip);
   g_test_add_func ("/heron/engine/quants/dot-levels", test_dot_levels);
+  g_test_add_func ("/heron/engine/quants/dot-extremes", test_dot_extremes);
   g_test_add_func ("/heron/engine/quants/dot-vs-float", test_dot_vs_float);
   g_test_add_func ("/heron/engine/quants/tile", test_tile);
   g_test_add_func ("/heron/engine/quants/tile-wide", test_tile_wide);
