@@ -494,6 +494,40 @@ on_sent (GObject      *source,
 }
 
 static void
+send_hop (GTask    *task_,
+          gboolean  check_peer)
+{
+  g_autoptr(GTask) task = task_;
+  SendData *data = g_task_get_task_data (task);
+
+  if (check_peer)
+    data->event_id = g_signal_connect (data->msg, "network-event",
+                                       G_CALLBACK (on_network_event), data);
+  soup_session_send_async (data->self->soup, data->msg, G_PRIORITY_DEFAULT, data->inner,
+                           on_sent, g_steal_pointer (&task));
+}
+
+static void
+on_proxy_looked_up (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) proxies = g_proxy_resolver_lookup_finish (G_PROXY_RESOLVER (source), result,
+                                                          &error);
+  gboolean direct = proxies == NULL || proxies[0] == NULL ||
+                    g_str_equal (proxies[0], "direct://");
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      return_transport_error (task, error);
+      return;
+    }
+  send_hop (g_steal_pointer (&task), direct);
+}
+
+static void
 start_hop (GTask *task_)
 {
   g_autoptr(GTask) task = task_;
@@ -531,11 +565,20 @@ start_hop (GTask *task_)
 
   /* Redirects are followed here, so each hop is checked (scheme, address, loops). */
   soup_message_add_flags (data->msg, SOUP_MESSAGE_NO_REDIRECT);
-  if (data->limits.refuse_private)
-    data->event_id = g_signal_connect (data->msg, "network-event",
-                                       G_CALLBACK (on_network_event), data);
-  soup_session_send_async (data->self->soup, data->msg, G_PRIORITY_DEFAULT, data->inner,
-                           on_sent, g_steal_pointer (&task));
+  if (data->limits.refuse_private && literal == NULL)
+    {
+      /* A name: check the address actually connected to, unless a proxy is in the way (then
+       * the socket's peer is the proxy, often on 127.0.0.1, and the proxy resolves names). */
+      GProxyResolver *resolver = soup_session_get_proxy_resolver (data->self->soup);
+      g_autofree char *full = g_uri_to_string (uri);
+
+      if (resolver == NULL)
+        resolver = g_proxy_resolver_get_default ();
+      g_proxy_resolver_lookup_async (resolver, full, data->inner, on_proxy_looked_up,
+                                     g_steal_pointer (&task));
+      return;
+    }
+  send_hop (g_steal_pointer (&task), FALSE);
 }
 
 void

@@ -662,6 +662,35 @@ test_private (Fixture *fx, gconstpointer data)
   g_clear_error (&error);
   g_assert_cmpuint (hits (fx, "/page"), ==, 0);
 
+  /* A name that is not obviously local but resolves to 127.0.0.1 (here: this machine's host
+   * name, when /etc/hosts says so) is caught on the connected socket. */
+  {
+    g_autoptr(GList) addresses = g_resolver_lookup_by_name (g_resolver_get_default (),
+                                                            g_get_host_name (), NULL, NULL);
+    gboolean all_local = addresses != NULL;
+
+    for (GList *l = addresses; l != NULL; l = l->next)
+      {
+        g_autofree char *text = g_inet_address_to_string (l->data);
+        all_local = all_local && g_str_equal (text, "127.0.0.1");
+      }
+    g_list_free_full (g_steal_pointer (&addresses), g_object_unref);
+    if (all_local)
+      {
+        g_autofree char *named = g_strdup_printf ("http://%s:%s/page", g_get_host_name (),
+                                                  strrchr (fx->base, ':') + 1);
+        r = fetch (strict, named, HERON_FETCH_FLAGS_FROM_SEARCH, &error);
+        g_assert_null (r);
+        g_assert_error (error, HERON_WEB_ERROR, HERON_WEB_ERROR_UNSAFE_ADDRESS);
+        g_assert_nonnull (strstr (error->message, "127.0.0.1"));
+        g_clear_error (&error);
+        g_assert_cmpuint (hits (fx, "/page"), ==, 0);
+      }
+    else
+      g_test_message ("host name %s does not resolve to 127.0.0.1 only: peer check not run",
+                      g_get_host_name ());
+  }
+
   /* Typed by the user: allowed. */
   r = fetch (strict, address, HERON_FETCH_FLAGS_NONE, &error);
   g_assert_no_error (error);
