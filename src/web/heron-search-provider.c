@@ -343,8 +343,21 @@ heron_search_provider_check_response (const HeronSearchProviderInfo  *info,
     }
   if (status == 429 || (g_str_equal (info->id, "tavily") && (status == 432 || status == 433)))
     {
-      g_autofree char *retry = describe_retry_after (
-        headers != NULL ? soup_message_headers_get_one (headers, "Retry-After") : NULL);
+      const char *after = headers != NULL ?
+                          soup_message_headers_get_one (headers, "Retry-After") : NULL;
+      g_autofree char *reset = NULL;
+      g_autofree char *retry = NULL;
+
+      /* Brave sends "X-RateLimit-Reset: <per-second window>, <per-month window>" instead. */
+      if (after == NULL && headers != NULL &&
+          soup_message_headers_get_one (headers, "X-RateLimit-Reset") != NULL)
+        {
+          reset = g_strdup (soup_message_headers_get_one (headers, "X-RateLimit-Reset"));
+          reset[strcspn (reset, ",")] = '\0';
+          g_strstrip (reset);
+          after = reset;
+        }
+      retry = describe_retry_after (after);
       g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_RATE_LIMITED,
                    _("%s is limiting the rate of requests (HTTP %u; %s)"), name, status, retry);
       return TRUE;

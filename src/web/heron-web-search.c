@@ -161,6 +161,15 @@ heron_web_search_get_providers (HeronWebSearch *self)
 }
 
 void
+heron_web_search_set_session (HeronWebSearch  *self,
+                              HeronWebSession *session)
+{
+  g_return_if_fail (HERON_IS_WEB_SEARCH (self));
+  for (guint i = 0; i < self->providers->len; i++)
+    heron_search_provider_set_session (g_ptr_array_index (self->providers, i), session);
+}
+
+void
 heron_web_search_set_store (HeronWebSearch *self,
                             HeronStore     *store)
 {

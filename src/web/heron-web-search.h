@@ -60,6 +60,9 @@ HeronSearchProvider *heron_web_search_get_provider (HeronWebSearch      *self,
                                                     const char          *id);
 GPtrArray           *heron_web_search_get_providers (HeronWebSearch     *self);
 
+/* Use SESSION for every provider of the chain (tests, a session marked offline). */
+void heron_web_search_set_session   (HeronWebSearch  *self,
+                                     HeronWebSession *session);
 /* Cache answers in STORE's web_cache (NULL: no cache). TTL 0: the default (1 hour). */
 void heron_web_search_set_store     (HeronWebSearch *self,
                                      HeronStore     *store);
