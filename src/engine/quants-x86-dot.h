@@ -1,10 +1,11 @@
 /* quants-x86-dot.h: x86 dot-product kernels, compiled twice by quants-x86.c.
  *
- * Included once for AVX2+FMA+F16C and once for AVX-512 (F/BW/VL/DQ/VNNI). Both use 256-bit
- * vectors: Zen 4 splits 512-bit operations in two anyway, and a 32-byte register holds
- * exactly one 32-element block of 8-bit quants. The AVX-512 build gains VNNI
- * (vpdpbusd/vpdpwssd fuse the multiply and the accumulation), byte masks, and 32
- * registers. SFX(name) appends the level to every name; HR_VNNI says which build this is.
+ * Included once for AVX2+FMA+F16C and once for AVX-512 (F/BW/VL/DQ/VNNI). The quantized
+ * kernels use 256-bit vectors in both: Zen 4 splits 512-bit operations in two anyway, and a
+ * 32-byte register holds exactly one 32-element block of 8-bit quants. The AVX-512 build
+ * gains VNNI (vpdpbusd/vpdpwssd fuse the multiply and the accumulation), byte masks, 32
+ * registers, and 16-lane float dots. SFX(name) appends the level to every name; HR_VNNI
+ * says which build this is.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -621,6 +622,11 @@ SFX (dot_float16x) (int kind, int64_t n, const void *w, const float *b)
 
   for (; i + 64 <= n; i += 64)
     {
+      /* long rows: streaming weights push the activations out of L1 between rows */
+      _mm_prefetch ((const char *) (b + i) + 1024, _MM_HINT_T0);
+      _mm_prefetch ((const char *) (b + i) + 1088, _MM_HINT_T0);
+      _mm_prefetch ((const char *) (b + i) + 1152, _MM_HINT_T0);
+      _mm_prefetch ((const char *) (b + i) + 1216, _MM_HINT_T0);
       s0 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i), _mm512_loadu_ps (b + i), s0);
       s1 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i + 16), _mm512_loadu_ps (b + i + 16), s1);
       s2 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i + 32), _mm512_loadu_ps (b + i + 32), s2);
