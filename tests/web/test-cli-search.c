@@ -117,8 +117,9 @@ test_cli_search (void)
   g_clear_pointer (&err, g_free);
 
   g_assert_cmpint (run_cli (text_args, &out, &err), ==, 0);
-  g_assert_nonnull (strstr (out, " 1. Soup.ContentDecoder - libsoup 3.0\n"
-                                 "    https://libsoup.gnome.org/libsoup-3.0/class.ContentDecoder.html\n"));
+  g_assert_nonnull (strstr (out,
+                            " 1. Soup.ContentDecoder - libsoup 3.0\n"
+                            "    https://libsoup.gnome.org/libsoup-3.0/class.ContentDecoder.html\n"));
   g_assert_nonnull (strstr (out, " 2. GNOME / libsoup"));
   g_assert_null (strstr (out, " 3. "));
   g_assert_nonnull (strstr (err, "answered by Bing"));

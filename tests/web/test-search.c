@@ -261,7 +261,8 @@ test_ddg_results (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (nth (r, 0)->title, ==, "Text Editor – Apps for GNOME");
   g_assert_cmpstr (nth (r, 0)->url, ==, "https://apps.gnome.org/TextEditor/");
   g_assert_cmpstr (nth (r, 0)->site, ==, "apps.gnome.org");
-  g_assert_true (g_str_has_prefix (nth (r, 0)->snippet, "Text Editor is a simple text editor that"));
+  g_assert_true (g_str_has_prefix (nth (r, 0)->snippet,
+                                   "Text Editor is a simple text editor that"));
   g_assert_cmpstr (nth (r, 1)->url, ==, "https://gitlab.gnome.org/GNOME/gnome-text-editor");
   g_assert_nonnull (strstr (nth (r, 1)->snippet, "GNOME & its source"));
   g_assert_cmpstr (nth (r, 2)->url, ==, "https://en.wikipedia.org/wiki/GNOME_Text_Editor?a=1&b=2");
