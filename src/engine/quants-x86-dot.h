@@ -220,26 +220,38 @@ SFX (q5_1_quants) (const hr_block_q5_1 *b)
 DEFINE_DOT_SYM (q4_0, hr_block_q4_0)
 DEFINE_DOT_SYM (q5_0, hr_block_q5_0)
 
-/* Q4_1/Q5_1 x Q8_1: unsigned quants times x, plus m * s per block. */
+/* Q4_1/Q5_1 x Q8_1: unsigned quants times x, plus m * s per block; two blocks per step
+ * with separate accumulators. */
 #define DEFINE_DOT_MIN(tname, btype, quants)                                                 \
+  static inline __m256 SFX (tname##_block) (const btype *b, const hr_block_q8_1 *a,         \
+                                            int64_t i, __m256 acc)                          \
+  {                                                                                          \
+    __m256i p = SFX (dp_u8s8) (_mm256_setzero_si256 (), quants,                              \
+                               _mm256_loadu_si256 ((const __m256i *) a[i].qs));              \
+    return _mm256_fmadd_ps (_mm256_cvtepi32_ps (p),                                          \
+                            _mm256_set1_ps (SFX (h2f) (b[i].d) * SFX (h2f) (a[i].d)), acc);  \
+  }                                                                                          \
   static float SFX (dot_##tname) (int64_t n, const void *w, const void *x)                  \
   {                                                                                          \
     const btype *b = w;                                                                      \
     const hr_block_q8_1 *a = x;                                                              \
-    int64_t nb = n / HR_QK;                                                                  \
-    __m256 acc = _mm256_setzero_ps ();                                                       \
-    float summ = 0;                                                                          \
-    for (int64_t i = 0; i < nb; i++)                                                         \
+    int64_t nb = n / HR_QK, i = 0;                                                           \
+    __m256 acc0 = _mm256_setzero_ps (), acc1 = _mm256_setzero_ps ();                         \
+    float summ0 = 0, summ1 = 0;                                                              \
+    for (; i + 1 < nb; i += 2)                                                               \
       {                                                                                      \
         HR_PF (b + i, 0);                                                                    \
-        __m256i p = SFX (dp_u8s8) (_mm256_setzero_si256 (), quants,                          \
-                                   _mm256_loadu_si256 ((const __m256i *) a[i].qs));          \
-        acc = _mm256_fmadd_ps (_mm256_cvtepi32_ps (p),                                       \
-                               _mm256_set1_ps (SFX (h2f) (b[i].d) * SFX (h2f) (a[i].d)),     \
-                               acc);                                                         \
-        summ += SFX (h2f) (b[i].m) * SFX (h2f) (a[i].s);                                     \
+        acc0 = SFX (tname##_block) (b, a, i, acc0);                                          \
+        acc1 = SFX (tname##_block) (b, a, i + 1, acc1);                                      \
+        summ0 += SFX (h2f) (b[i].m) * SFX (h2f) (a[i].s);                                    \
+        summ1 += SFX (h2f) (b[i + 1].m) * SFX (h2f) (a[i + 1].s);                            \
       }                                                                                      \
-    return SFX (hsum_ps) (acc) + summ;                                                       \
+    for (; i < nb; i++)                                                                      \
+      {                                                                                      \
+        acc0 = SFX (tname##_block) (b, a, i, acc0);                                          \
+        summ0 += SFX (h2f) (b[i].m) * SFX (h2f) (a[i].s);                                    \
+      }                                                                                      \
+    return SFX (hsum_ps) (_mm256_add_ps (acc0, acc1)) + (summ0 + summ1);                     \
   }
 
 DEFINE_DOT_MIN (q4_1, hr_block_q4_1, SFX (nibbles32) (b[i].qs))
