@@ -30,7 +30,18 @@ static const char corpus[] =
   "你好，我是一个有用的助手。请问有什么可以帮助你的吗？今天天气很好，我们去公园散步吧。"
   "中国的首都是北京。一加一等于二。人工智能是计算机科学的一个分支，它研究如何让机器"
   "像人一样思考和学习。我们的模型可以回答问题，也可以写诗和翻译。谢谢你的帮助！"
-  "这是一个测试，我们正在学习分词器的工作原理。你好，世界！";
+  "这是一个测试，我们正在学习分词器的工作原理。你好，世界！\n"
+  "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n"
+  "Explain the difference between a list and a tuple in Python.<|im_end|>\n"
+  "<|im_start|>assistant\n<think>\nThe user wants a short explanation.\n</think>\n\n"
+  "A list is mutable, so you can change it after it is created; a tuple is immutable. "
+  "Use a list when the items change and a tuple when they should stay the same.\n"
+  "The user said thank you. The assistant said you are welcome. Today the weather is "
+  "sunny and warm, so many people are walking in the park with their children and dogs. "
+  "Machine learning models learn patterns from data; language models predict the next "
+  "token of a text. A tokenizer splits the text into tokens, and the model reads them. "
+  "北京是一座历史悠久的城市，有很多名胜古迹。学习中文需要时间和耐心，但是很有意思。"
+  "我喜欢读书、写字和听音乐。请用中文回答这个问题。模型会先思考，然后给出答案。";
 
 typedef struct {
   int *sym;
@@ -114,13 +125,13 @@ corpus_words (int *n_words)
   return words;
 }
 
-/* Most frequent adjacent pair (ties: smallest ids), or 0 when no pair occurs twice. */
+/* Most frequent adjacent pair (ties: smallest ids), or 0 when no pair is left. */
 static uint64_t
 best_pair (const word *words, int nw)
 {
   size_t total = 0, m = 0;
   uint64_t *keys, best = 0;
-  int best_count = 1;
+  int best_count = 0;
 
   for (int i = 0; i < nw; i++)
     total += (size_t) (words[i].n > 1 ? words[i].n - 1 : 0) * (size_t) words[i].count;
