@@ -899,6 +899,14 @@ test_special_ids (gconstpointer data)
           g_assert_cmpint (t, ==, special_ids[i].eog[k++]);
       g_assert_cmpint (special_ids[i].eog[k], ==, -1);
       g_assert_false (hr_vocab_is_eog (l.v, -1));
+      {
+        /* add_special puts BOS first only when the vocabulary asks for it. */
+        g_autoptr (GArray) a = tokenize (l.v, "Hi", -1, TRUE, FALSE);
+        g_autoptr (GArray) b = tokenize (l.v, "Hi", -1, FALSE, FALSE);
+        g_assert_cmpuint (a->len, ==, b->len + (special_ids[i].add_bos ? 1 : 0));
+        if (special_ids[i].add_bos)
+          g_assert_cmpint (g_array_index (a, hr_token, 0), ==, special_ids[i].bos);
+      }
       g_assert_false (hr_vocab_is_eog (l.v, hr_vocab_n_tokens (l.v)));
     }
   loaded_clear (&l);
