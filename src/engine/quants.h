@@ -72,8 +72,9 @@ uint16_t hr_fp32_to_bf16 (float f);
 
 /* Convert n floats (n a multiple of the block size) of type t from src to dst. */
 void hr_dequantize_row (hr_type t, const void *src, float *dst, int64_t n);
-/* Quantize n floats into type t (reference quantizers; used to make test models and to
- * quantize activations). */
+/* Quantize n floats into type t (reference quantizers with llama.cpp's scale searches; used
+ * to make test models and to quantize activations: Q8_0, Q8_1 and Q8_K have SIMD versions
+ * that write the same bytes). Thread-safe. */
 void hr_quantize_row (hr_type t, const float *src, void *dst, int64_t n);
 
 /* Dot product of one weight row w (type t, n elements) with activations x that were
@@ -85,7 +86,8 @@ float hr_vec_dot (hr_type t, int64_t n, const void *w, const void *x);
  * x_stride bytes apart). Writes out[r * out_stride + c] = dot (w row r, x vector c), the
  * same value hr_vec_dot gives up to float rounding. Each weight block is unpacked once and
  * reused for all nc vectors, so call it with as many vectors as you have (a whole prompt
- * batch) and any number of rows (threads split the rows). */
+ * batch) and any number of rows (threads split the rows). Thread-safe: scratch memory is
+ * per call. */
 void hr_vec_dot_tile (hr_type t, int64_t n, const void *w, size_t w_row_stride, int nr,
                       const void *x, size_t x_stride, int nc, float *out, size_t out_stride);
 /* The same with any output layout: out[r * out_row_stride + c * out_col_stride] (in floats).
