@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
 #include "heron-backend.h"
@@ -131,4 +132,108 @@ heron_backend_chat_finish (HeronBackend *self, GAsyncResult *result, GError **er
 {
   g_return_val_if_fail (HERON_IS_BACKEND (self), NULL);
   return HERON_BACKEND_GET_IFACE (self)->chat_finish (self, result, error);
+}
+
+static JsonObject *
+parse_object (JsonParser *parser, const char *json)
+{
+  JsonNode *root;
+
+  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  return root && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+}
+
+static gboolean
+get_number (JsonObject *o, const char *key, double *out)
+{
+  JsonNode *n = json_object_get_member (o, key);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) ||
+      (json_node_get_value_type (n) != G_TYPE_DOUBLE &&
+       json_node_get_value_type (n) != G_TYPE_INT64))
+    return FALSE;
+  *out = json_node_get_double (n);
+  return TRUE;
+}
+
+void
+heron_sampling_params_merge_json (HeronSamplingParams *p, const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *o = parse_object (parser, json);
+  JsonNode *n;
+  double v;
+
+  if (o == NULL)
+    return;
+  if (p->temperature < 0 && get_number (o, "temperature", &v) && v >= 0)
+    p->temperature = v;
+  if (p->top_k < 0 && get_number (o, "top_k", &v) && v >= 0 && v < G_MAXINT)
+    p->top_k = v;
+  if (p->top_p < 0 && get_number (o, "top_p", &v) && v >= 0)
+    p->top_p = v;
+  if (p->min_p < 0 && get_number (o, "min_p", &v) && v >= 0)
+    p->min_p = v;
+  if (p->repeat_penalty < 0 && get_number (o, "repeat_penalty", &v) && v >= 0)
+    p->repeat_penalty = v;
+  if (p->seed == G_MAXUINT64 && get_number (o, "seed", &v) && v >= 0 && v < 9.0e15)
+    p->seed = (guint64) v;
+  if (p->max_tokens <= 0 && get_number (o, "max_tokens", &v) && v > 0 && v < G_MAXINT)
+    p->max_tokens = v;
+  n = json_object_get_member (o, "enable_thinking");
+  if (n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN)
+    p->enable_thinking = json_node_get_boolean (n);
+}
+
+HeronChatStats *
+heron_chat_stats_new_from_json (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *o = parse_object (parser, json);
+  HeronChatStats *s;
+  const char *stop;
+  double v;
+
+  if (o == NULL)
+    return NULL;
+  s = g_new0 (HeronChatStats, 1);
+  s->model = g_strdup (json_object_get_string_member_with_default (o, "model", ""));
+  if (get_number (o, "prompt_tokens", &v))
+    s->prompt_tokens = v;
+  if (get_number (o, "cached_tokens", &v))
+    s->cached_tokens = v;
+  if (get_number (o, "completion_tokens", &v))
+    s->completion_tokens = v;
+  get_number (o, "ttft_ms", &s->time_to_first_token_ms);
+  get_number (o, "prompt_ms", &s->prompt_ms);
+  get_number (o, "gen_ms", &s->generation_ms);
+  get_number (o, "tokens_per_second", &s->tokens_per_second);
+  stop = json_object_get_string_member_with_default (o, "stop", "end");
+  s->stop = g_strcmp0 (stop, "length") == 0 ? HERON_STOP_LENGTH
+            : g_strcmp0 (stop, "cancelled") == 0 ? HERON_STOP_CANCELLED : HERON_STOP_END;
+  return s;
+}
+
+char *
+heron_chat_stats_format (const HeronChatStats *s)
+{
+  GString *line = g_string_new (s->model && *s->model ? s->model : "");
+
+  if (s->time_to_first_token_ms > 0)
+    {
+      if (line->len)
+        g_string_append (line, " · ");
+      /* Translators: time to the first token of an answer, in seconds. */
+      g_string_append_printf (line, _("%.1f s to first token"),
+                              s->time_to_first_token_ms / 1000.0);
+    }
+  if (s->tokens_per_second > 0)
+    {
+      if (line->len)
+        g_string_append (line, " · ");
+      g_string_append_printf (line, _("%.1f tokens/s"), s->tokens_per_second);
+    }
+  return g_string_free (line, FALSE);
 }

@@ -43,6 +43,10 @@ typedef struct
 
 /* Every field "default": temperature -1, ..., seed G_MAXUINT64, max_tokens 0, thinking on. */
 void heron_sampling_params_init (HeronSamplingParams *params);
+/* Fill the fields of PARAMS that are still "default" from a conversation's settings JSON
+ * ({"temperature", "top_k", "top_p", "min_p", "repeat_penalty", "seed", "max_tokens",
+ * "enable_thinking"}; other keys are ignored). Malformed JSON changes nothing. */
+void heron_sampling_params_merge_json (HeronSamplingParams *params, const char *json);
 
 typedef struct
 {
@@ -89,6 +93,10 @@ void  heron_chat_stats_free    (HeronChatStats *stats);
 /* {"model", "prompt_tokens", "cached_tokens", "completion_tokens", "ttft_ms", "prompt_ms",
  * "gen_ms", "tokens_per_second", "stop": "end"|"length"|"cancelled"} */
 char *heron_chat_stats_to_json (const HeronChatStats *stats);
+/* The stats stored with a message (NULL for NULL or malformed JSON). */
+HeronChatStats *heron_chat_stats_new_from_json (const char *json);
+/* The quiet line under an answer: "model · 0.4 s to first token · 31.2 tokens/s". */
+char *heron_chat_stats_format (const HeronChatStats *stats);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HeronChatStats, heron_chat_stats_free)
 
 /* New text: CONTENT (answer) and/or REASONING (<think> text), either may be NULL. */

@@ -268,3 +268,13 @@ heron_scripted_backend_get_last_request (HeronScriptedBackend *self)
   g_return_val_if_fail (HERON_IS_SCRIPTED_BACKEND (self), NULL);
   return self->last_request;
 }
+
+HeronBackend *
+heron_test_backend_new_from_env (GError **error)
+{
+  const char *spec = g_getenv ("HERON_TEST_BACKEND");
+
+  if (spec == NULL || *spec == '\0')
+    return NULL;
+  return HERON_BACKEND (heron_scripted_backend_new_from_spec (spec, error));
+}

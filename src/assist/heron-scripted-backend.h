@@ -21,6 +21,9 @@ HeronScriptedBackend *heron_scripted_backend_new (const char *text, guint interv
 /* From HERON_TEST_BACKEND's value "scripted:FILE[:INTERVAL_MS[:CHARS]]"; NULL + ERROR when
  * the value is malformed or the file cannot be read. */
 HeronScriptedBackend *heron_scripted_backend_new_from_spec (const char *spec, GError **error);
+/* The backend HERON_TEST_BACKEND asks for, or NULL: NULL without ERROR when the variable is
+ * unset or empty (use the real backend then). */
+HeronBackend *heron_test_backend_new_from_env (GError **error);
 /* Fail with ERROR_MESSAGE after N_DELTAS pieces (tests of the error path). */
 void heron_scripted_backend_set_fail_after (HeronScriptedBackend *self, guint n_deltas,
                                             const char *error_message);

@@ -53,6 +53,7 @@ typedef struct
   char         *model_name;
   /* results */
   char         *conv_system_prompt;
+  char         *conv_settings_json;
   GPtrArray    *history;
   HeronMessage *question;
   HeronMessage *answer;
@@ -67,6 +68,7 @@ prep_free (gpointer data)
   g_free (p->system_prompt);
   g_free (p->model_name);
   g_free (p->conv_system_prompt);
+  g_free (p->conv_settings_json);
   g_clear_pointer (&p->history, g_ptr_array_unref);
   g_clear_object (&p->question);
   g_clear_object (&p->answer);
@@ -164,6 +166,7 @@ prepare_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
     goto fail;
   p->conversation_id = heron_conversation_get_id (conv);
   p->conv_system_prompt = g_strdup (heron_conversation_get_system_prompt (conv));
+  p->conv_settings_json = g_strdup (heron_conversation_get_settings_json (conv));
   if (*heron_conversation_get_title (conv) == '\0' && p->text)
     {
       g_autofree char *title = heron_conversation_make_title (p->text, HERON_TURN_TITLE_CHARS);
@@ -311,6 +314,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GTask *task = user_data;   /* the turn's own task, owned by self->task */
   Prep *p = g_task_get_task_data (G_TASK (result));
   g_autoptr(HeronChatRequest) request = NULL;
+  HeronSamplingParams params;
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -349,9 +353,12 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_signal_emit (self, signals[SIGNAL_STARTED], 0);
 
+  /* The turn's own settings win; the conversation's stored settings fill the rest. */
+  params = self->params;
+  heron_sampling_params_merge_json (&params, p->conv_settings_json);
   request = heron_turn_build_request (p->conv_system_prompt, p->history,
                                       p->question ? heron_message_get_content (p->question)
-                                                  : NULL, &self->params);
+                                                  : NULL, &params);
   request->session = p->conversation_id;
   self->timer = g_timeout_add (self->write_interval, write_tick, self);
   heron_backend_chat_async (self->backend, request, on_delta, self,

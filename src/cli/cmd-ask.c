@@ -82,11 +82,16 @@ static HeronBackend *
 make_backend (const char *model, int n_ctx, int threads, GCancellable *cancellable,
               GError **error)
 {
-  const char *test_backend = g_getenv ("HERON_TEST_BACKEND");
   g_autoptr(HeronLocalBackend) local = NULL;
+  GError *local_error = NULL;
+  HeronBackend *test_backend = heron_test_backend_new_from_env (&local_error);
 
-  if (test_backend && *test_backend)
-    return HERON_BACKEND (heron_scripted_backend_new_from_spec (test_backend, error));
+  if (test_backend || local_error)
+    {
+      if (local_error)
+        g_propagate_error (error, local_error);
+      return test_backend;
+    }
   if (model == NULL)
     {
       g_set_error (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_NO_MODEL,

@@ -12,6 +12,7 @@
 #include "heron-turn.h"
 #include "heron-scripted-backend.h"
 #include "heron-conversations.h"
+#include "heron-conversation.h"
 #include "heron-messages.h"
 #include "../store/store-test-util.h"
 
@@ -398,6 +399,59 @@ test_build_request (void)
   g_assert_cmpstr (g_array_index (req->messages, HeronChatMessage, 2).content, ==, "c");
 }
 
+static void
+test_conversation_settings (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HeronConversation) conv = heron_store_create_conversation_sync (f->store, "S",
+                                                                            NULL, NULL, NULL,
+                                                                            &error);
+  const HeronChatRequest *req;
+  HeronSamplingParams p;
+
+  g_assert_true (heron_store_set_conversation_settings_sync (f->store,
+                   heron_conversation_get_id (conv), NULL, NULL,
+                   "{\"temperature\": 0.25, \"top_k\": 7, \"seed\": 99, \"max_tokens\": 5,"
+                   " \"enable_thinking\": false, \"unknown\": [1]}", NULL, NULL, &error));
+  heron_turn_set_conversation_id (f->turn, heron_conversation_get_id (conv));
+  /* What the turn is told explicitly wins over the stored settings. */
+  heron_sampling_params_init (&p);
+  p.top_k = 3;
+  heron_turn_set_sampling (f->turn, &p);
+  reset_stream (f);
+  heron_turn_ask_async (f->turn, "q", NULL, turn_done, f);
+  wait_turn (f);
+  g_assert_true (f->ok);
+  req = heron_scripted_backend_get_last_request (f->backend);
+  g_assert_cmpfloat_with_epsilon (req->params.temperature, 0.25, 1e-6);
+  g_assert_cmpint (req->params.top_k, ==, 3);
+  g_assert_cmpuint (req->params.seed, ==, 99);
+  g_assert_cmpint (req->params.max_tokens, ==, 5);
+  g_assert_false (req->params.enable_thinking);
+  g_assert_cmpfloat (req->params.top_p, <, 0);
+}
+
+static void
+test_stats_json (void)
+{
+  HeronChatStats s = { (char *) "tiny", 30, 12, 40, 512.0, 3.0, 1000.0, 40.0,
+                       HERON_STOP_CANCELLED };
+  g_autofree char *json = heron_chat_stats_to_json (&s);
+  g_autoptr(HeronChatStats) back = heron_chat_stats_new_from_json (json);
+  g_autofree char *line = heron_chat_stats_format (back);
+
+  g_assert_nonnull (back);
+  g_assert_cmpstr (back->model, ==, "tiny");
+  g_assert_cmpint (back->prompt_tokens, ==, 30);
+  g_assert_cmpint (back->cached_tokens, ==, 12);
+  g_assert_cmpint (back->completion_tokens, ==, 40);
+  g_assert_cmpfloat_with_epsilon (back->tokens_per_second, 40.0, 1e-9);
+  g_assert_cmpint (back->stop, ==, HERON_STOP_CANCELLED);
+  g_assert_cmpstr (line, ==, "tiny · 0.5 s to first token · 40.0 tokens/s");
+  g_assert_null (heron_chat_stats_new_from_json ("[1, 2"));
+  g_assert_null (heron_chat_stats_new_from_json (NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -410,6 +464,8 @@ main (int argc, char **argv)
   ADD ("error-keeps-partial", test_error_keeps_partial);
   ADD ("regenerate-and-edit", test_regenerate_and_edit);
   ADD ("busy-and-invalid", test_busy_and_invalid);
+  ADD ("conversation-settings", test_conversation_settings);
+  g_test_add_func ("/heron/assist/turn/stats-json", test_stats_json);
   g_test_add_func ("/heron/assist/turn/build-request", test_build_request);
   return g_test_run ();
 }
