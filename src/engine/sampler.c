@@ -209,42 +209,101 @@ hr_candidates_top_k (hr_candidates *c, int32_t k)
   c->sorted = true;
 }
 
+/* Partition d[0..n) so that d[0..m) are its m best candidates for the smallest m with
+ * acc + their mass >= target (n when the mass never gets there); d[0..m) is left unordered.
+ * Expected O(n): quickselect that recurses into one side by probability mass instead of
+ * by count. */
+static size_t
+select_mass (hr_token_data *d, size_t n, double acc, double target)
+{
+  size_t lo = 0, hi = n;   /* d[0..lo) are in; the boundary lies in [lo, hi] */
+  int rounds = 0;
+
+  while (hi - lo > 16 && ++rounds <= 64)
+    {
+      size_t mid = lo + (hi - lo) / 2, store = lo;
+      hr_token_data pivot;
+      double upper = 0.0;
+
+      if (before (&d[mid], &d[lo]))
+        swap_td (&d[mid], &d[lo]);
+      if (before (&d[hi - 1], &d[lo]))
+        swap_td (&d[hi - 1], &d[lo]);
+      if (before (&d[mid], &d[hi - 1]))
+        swap_td (&d[mid], &d[hi - 1]);
+      pivot = d[hi - 1];
+      for (size_t i = lo; i < hi - 1; i++)
+        if (before (&d[i], &pivot))
+          {
+            upper += d[i].p;
+            swap_td (&d[i], &d[store++]);
+          }
+      swap_td (&d[store], &d[hi - 1]);
+      if (acc + upper >= target)
+        hi = store;                           /* reached without the pivot */
+      else if (acc + upper + pivot.p >= target)
+        return store + 1;                     /* the pivot completes it */
+      else
+        {
+          acc += upper + pivot.p;
+          lo = store + 1;
+        }
+    }
+  qsort (d + lo, hi - lo, sizeof *d, cmp_desc);
+  for (size_t i = lo; i < hi; i++)
+    {
+      acc += d[i].p;
+      if (acc >= target)
+        return i + 1;
+    }
+  return hi < n ? hi : n;
+}
+
 void
 hr_candidates_top_p (hr_candidates *c, float p, size_t min_keep)
 {
   double cum = 0.0;
-  size_t n_sorted, keep;
+  size_t head;
 
   if (p >= 1.0f || c->size == 0)
     return;
   hr_candidates_softmax (c);
 
-  /* The nucleus is usually small: sort a head of the list first and only sort the rest if
-   * the mass is not reached inside it. */
-  n_sorted = c->size;
+  /* The nucleus is usually small: sort a head of the list first. */
+  head = c->size;
   if (!c->sorted)
     {
-      n_sorted = c->size > 1024 ? 256 : c->size;
-      hr_candidates_sort (c, n_sorted);
+      head = c->size > 1024 ? 256 : c->size;
+      hr_candidates_sort (c, head);
+      if (head == c->size)
+        c->sorted = true;
     }
-
-  keep = c->size;
-  for (size_t i = 0; i < c->size; i++)
+  for (size_t i = 0; i < head; i++)
     {
-      if (i == n_sorted)
-        {
-          qsort (c->data + n_sorted, c->size - n_sorted, sizeof *c->data, cmp_desc);
-          n_sorted = c->size;
-        }
       cum += c->data[i].p;
       if (cum >= p && i + 1 >= min_keep)
         {
-          keep = i + 1;
-          break;
+          c->size = i + 1;
+          c->sorted = true;
+          return;
         }
     }
-  c->size = keep;
-  c->sorted = true;
+  if (head == c->size)
+    return;   /* sorted everything, mass never reached (rounding): keep all */
+
+  /* A wide nucleus (flat distribution): find its boundary without sorting the rest. */
+  {
+    size_t m = head + select_mass (c->data + head, c->size - head, cum, p);
+
+    if (m >= min_keep)
+      {
+        c->size = m;
+        return;   /* unordered beyond the head */
+      }
+    hr_candidates_sort (c, min_keep);
+    c->size = min_keep;
+    c->sorted = true;
+  }
 }
 
 void
@@ -307,6 +366,7 @@ struct hr_sampler {
   int32_t           n_vocab;
   uint64_t          seed;        /* in use */
   hr_rng            rng;
+  float            *work;        /* n_vocab: the logits after penalties */
   hr_token_data    *cand;        /* n_vocab */
   hr_candidates     cur;
 
@@ -361,10 +421,11 @@ hr_sampler_new (const hr_sampler_params *p, int32_t n_vocab)
   s->params = *p;
   s->n_vocab = n_vocab;
   s->cand = malloc ((size_t) n_vocab * sizeof *s->cand);
+  s->work = malloc ((size_t) n_vocab * sizeof *s->work);
   s->counts = calloc ((size_t) n_vocab, sizeof *s->counts);
   if (p->penalty_last_n > 0)
     s->ring = malloc ((size_t) p->penalty_last_n * sizeof *s->ring);
-  if (s->cand == NULL || s->counts == NULL || (p->penalty_last_n > 0 && s->ring == NULL))
+  if (s->cand == NULL || s->work == NULL || s->counts == NULL || (p->penalty_last_n > 0 && s->ring == NULL))
     {
       hr_sampler_free (s);
       return NULL;
@@ -380,6 +441,7 @@ hr_sampler_free (hr_sampler *s)
   if (s == NULL)
     return;
   free (s->cand);
+  free (s->work);
   free (s->counts);
   free (s->ring);
   free (s);
@@ -423,8 +485,8 @@ hr_sampler_accept (hr_sampler *s, hr_token t)
   s->counts[t]++;
 }
 
-/* Before any reordering cand[id].id == id, so the window's tokens are found by index. Each
- * distinct token is penalized once: its count is negated while done, then restored. */
+/* Penalize the window's tokens in the work buffer (indexed by id). Each distinct token is
+ * penalized once: its count is negated while done, then restored. */
 static void
 apply_penalties (hr_sampler *s)
 {
@@ -438,7 +500,7 @@ apply_penalties (hr_sampler *s)
     {
       hr_token t = s->ring[i];
       int32_t count = s->counts[t];
-      float *l = &s->cand[t].logit;
+      float *l = &s->work[t];
 
       if (count <= 0)
         continue;
@@ -454,6 +516,57 @@ apply_penalties (hr_sampler *s)
       s->counts[s->ring[i]] = -s->counts[s->ring[i]];
 }
 
+/* Best k of the work buffer into cand[0..k), sorted: one pass with a min-heap of size k, where
+ * almost every token costs one comparison with the heap's worst. */
+static size_t
+heap_top_k (hr_sampler *s, size_t k)
+{
+  hr_token_data *h = s->cand;
+  size_t n = 0;
+
+  for (int32_t i = 0; i < s->n_vocab; i++)
+    {
+      hr_token_data x = { i, s->work[i], 0.0f };
+      size_t j = 0;
+
+      if (n == k)
+        {
+          /* Ties keep the lower id, already in the heap. */
+          if (!(x.logit > h[0].logit))
+            continue;
+        }
+      else
+        {
+          /* Sift up: the root is the worst (last in the total order). */
+          j = n++;
+          while (j > 0 && before (&h[(j - 1) / 2], &x))
+            {
+              h[j] = h[(j - 1) / 2];
+              j = (j - 1) / 2;
+            }
+          h[j] = x;
+          continue;
+        }
+      /* Replace the root and sift down. */
+      for (;;)
+        {
+          size_t l = 2 * j + 1, r = l + 1, w = l;
+
+          if (l >= n)
+            break;
+          if (r < n && before (&h[l], &h[r]))
+            w = r;
+          if (!before (&x, &h[w]))
+            break;
+          h[j] = h[w];
+          j = w;
+        }
+      h[j] = x;
+    }
+  qsort (h, n, sizeof *h, cmp_desc);
+  return n;
+}
+
 const hr_candidates *
 hr_sampler_apply (hr_sampler *s, const float *logits)
 {
@@ -461,24 +574,36 @@ hr_sampler_apply (hr_sampler *s, const float *logits)
   hr_candidates *c = &s->cur;
 
   for (int32_t i = 0; i < s->n_vocab; i++)
-    {
-      s->cand[i].id = i;
-      s->cand[i].logit = isnan (logits[i]) ? -INFINITY : logits[i];
-      s->cand[i].p = 0.0f;
-    }
-  c->data = s->cand;
-  c->size = (size_t) s->n_vocab;
-  c->sorted = false;
-
+    s->work[i] = isnan (logits[i]) ? -INFINITY : logits[i];
   apply_penalties (s);
+  c->data = s->cand;
+
   if (p->temp <= 0.0f)
     {
       /* Greedy: every later step keeps the best token, so skip them. */
-      hr_candidates_temp (c, 0.0f);
-      c->data[0].p = 1.0f;
+      int32_t best = 0;
+
+      for (int32_t i = 1; i < s->n_vocab; i++)
+        if (s->work[i] > s->work[best])
+          best = i;
+      s->cand[0] = (hr_token_data) { best, s->work[best], 1.0f };
+      c->size = 1;
+      c->sorted = true;
       return c;
     }
-  hr_candidates_top_k (c, p->top_k);
+  if (p->top_k > 0 && p->top_k <= 4096 && p->top_k < s->n_vocab)
+    {
+      c->size = heap_top_k (s, (size_t) p->top_k);
+      c->sorted = true;
+    }
+  else
+    {
+      for (int32_t i = 0; i < s->n_vocab; i++)
+        s->cand[i] = (hr_token_data) { i, s->work[i], 0.0f };
+      c->size = (size_t) s->n_vocab;
+      c->sorted = false;
+      hr_candidates_top_k (c, p->top_k);
+    }
   hr_candidates_top_p (c, p->top_p, (size_t) p->min_keep);
   hr_candidates_min_p (c, p->min_p, (size_t) p->min_keep);
   hr_candidates_temp (c, p->temp);
