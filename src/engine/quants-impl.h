@@ -173,12 +173,14 @@ typedef void (*hr_tile_fn) (int64_t n, const void *w, size_t w_row_stride, int n
                             size_t out_row_stride, size_t out_col_stride);
 
 typedef void (*hr_quant_fn) (const float *src, void *dst, int64_t n);
+typedef void (*hr_dequant_fn) (const void *src, float *dst, int64_t n);
 
 typedef struct
 {
   hr_dot_fn dot[HR_TYPE_COUNT];
   hr_tile_fn tile[HR_TYPE_COUNT];
   hr_quant_fn quant[HR_TYPE_COUNT];   /* activation formats only; same bytes as the scalar */
+  hr_dequant_fn dequant[HR_TYPE_COUNT]; /* same floats as hr_dequantize_row_ref, bit for bit */
 } hr_kernels;
 
 /* Fill in what each instruction-set level provides (defined in quants-x86.c). */

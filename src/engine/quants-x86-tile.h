@@ -573,11 +573,12 @@ SFX (tile_int) (hr_type t, SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f,
 }
 
 #define DEFINE_TILE_INT(tname, TYPE, G, OFF, MIN, SIGNED)                                   \
+  static const SFX (tile_fmt) SFX (fmt_##tname) = { G, OFF, MIN, SIGNED };                   \
   static void SFX (tile_##tname) (int64_t n, const void *w, size_t ws, int nr, const void *x, \
                                   size_t xs, int nc, float *out, size_t os, size_t ocs)    \
   {                                                                                          \
-    static const SFX (tile_fmt) f = { G, OFF, MIN, SIGNED };                                 \
-    SFX (tile_int) (TYPE, SFX (dec_##tname), &f, n, w, ws, nr, x, xs, nc, out, os, ocs);    \
+    SFX (tile_int) (TYPE, SFX (dec_##tname), &SFX (fmt_##tname), n, w, ws, nr, x, xs, nc,    \
+                    out, os, ocs);                                                           \
   }
 
 #if HR_VNNI
@@ -767,9 +768,97 @@ SFX (tile_f32) (int64_t n, const void *w, size_t ws, int nr, const void *x, size
 
 
 
+/* ---- dequantization through the same unpackers ----
+ * value = dw * (q - off) + mw, multiplied then added as two roundings, exactly as the
+ * reference computes it (a fused multiply-add would differ in the last bit). */
+
+static void
+SFX (dequant_int) (SFX (tile_decode_fn) decode, const SFX (tile_fmt) *f, size_t chunk_bytes,
+                   const void *src, float *dst, int64_t n)
+{
+  uint8_t u[256];
+  float dw[16], mw[16];
+  const __m256i off = _mm256_set1_epi32 (f->off);
+
+  for (int64_t e0 = 0; e0 < n; e0 += 256)
+    {
+      int64_t m = n - e0 < 256 ? n - e0 : 256;
+      decode ((const char *) src + (size_t) (e0 / 256) * chunk_bytes, m, u, dw, mw);
+      for (int64_t g = 0; g < m / f->group; g++)
+        {
+          __m256 d = _mm256_set1_ps (dw[g]), mn = _mm256_set1_ps (mw[g]);
+          for (int k = 0; k < f->group; k += 8)
+            {
+              __m128i b = _mm_loadl_epi64 ((const __m128i *) (u + g * f->group + k));
+              __m256i q = f->signed_w ? _mm256_cvtepi8_epi32 (b) : _mm256_cvtepu8_epi32 (b);
+              __m256 v = _mm256_mul_ps (_mm256_cvtepi32_ps (_mm256_sub_epi32 (q, off)), d);
+              if (f->has_min)
+                {
+                  __asm__ ("" : "+x" (v));
+                  v = _mm256_add_ps (v, mn);
+                }
+              _mm256_storeu_ps (dst + e0 + g * f->group + k, v);
+            }
+        }
+    }
+}
+
+#define DEFINE_DEQUANT_INT(tname, TYPE, BLK, BSIZE)                                         \
+  static void SFX (dequant_##tname) (const void *src, float *dst, int64_t n)                \
+  {                                                                                          \
+    SFX (dequant_int) (SFX (dec_##tname), &SFX (fmt_##tname), 256 / (BLK) * (BSIZE), src,    \
+                       dst, n);                                                              \
+  }
+
+DEFINE_DEQUANT_INT (q8_0, HR_TYPE_Q8_0, HR_QK, sizeof (hr_block_q8_0))
+DEFINE_DEQUANT_INT (q4_0, HR_TYPE_Q4_0, HR_QK, sizeof (hr_block_q4_0))
+DEFINE_DEQUANT_INT (q4_1, HR_TYPE_Q4_1, HR_QK, sizeof (hr_block_q4_1))
+DEFINE_DEQUANT_INT (q5_0, HR_TYPE_Q5_0, HR_QK, sizeof (hr_block_q5_0))
+DEFINE_DEQUANT_INT (q5_1, HR_TYPE_Q5_1, HR_QK, sizeof (hr_block_q5_1))
+DEFINE_DEQUANT_INT (q2_K, HR_TYPE_Q2_K, HR_QK_K, sizeof (hr_block_q2_K))
+DEFINE_DEQUANT_INT (q3_K, HR_TYPE_Q3_K, HR_QK_K, sizeof (hr_block_q3_K))
+DEFINE_DEQUANT_INT (q4_K, HR_TYPE_Q4_K, HR_QK_K, sizeof (hr_block_q4_K))
+DEFINE_DEQUANT_INT (q5_K, HR_TYPE_Q5_K, HR_QK_K, sizeof (hr_block_q5_K))
+DEFINE_DEQUANT_INT (q6_K, HR_TYPE_Q6_K, HR_QK_K, sizeof (hr_block_q6_K))
+
+static void
+SFX (dequant_f16) (const void *src, float *dst, int64_t n)
+{
+  const uint16_t *h = src;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (dst + i, _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (h + i))));
+  for (; i < n; i++)
+    dst[i] = hr_fp16_to_fp32 (h[i]);
+}
+
+static void
+SFX (dequant_bf16) (const void *src, float *dst, int64_t n)
+{
+  const uint16_t *h = src;
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (dst + i, _mm256_castsi256_ps (_mm256_slli_epi32 (
+        _mm256_cvtepu16_epi32 (_mm_loadu_si128 ((const __m128i *) (h + i))), 16)));
+  for (; i < n; i++)
+    dst[i] = hr_bf16_to_fp32 (h[i]);
+}
+
 static void
 SFX (register_tiles) (hr_kernels *k)
 {
+  k->dequant[HR_TYPE_F16] = SFX (dequant_f16);
+  k->dequant[HR_TYPE_BF16] = SFX (dequant_bf16);
+  k->dequant[HR_TYPE_Q8_0] = SFX (dequant_q8_0);
+  k->dequant[HR_TYPE_Q4_0] = SFX (dequant_q4_0);
+  k->dequant[HR_TYPE_Q4_1] = SFX (dequant_q4_1);
+  k->dequant[HR_TYPE_Q5_0] = SFX (dequant_q5_0);
+  k->dequant[HR_TYPE_Q5_1] = SFX (dequant_q5_1);
+  k->dequant[HR_TYPE_Q2_K] = SFX (dequant_q2_K);
+  k->dequant[HR_TYPE_Q3_K] = SFX (dequant_q3_K);
+  k->dequant[HR_TYPE_Q4_K] = SFX (dequant_q4_K);
+  k->dequant[HR_TYPE_Q5_K] = SFX (dequant_q5_K);
+  k->dequant[HR_TYPE_Q6_K] = SFX (dequant_q6_K);
   k->tile[HR_TYPE_F16] = SFX (tile_f16);
   k->tile[HR_TYPE_BF16] = SFX (tile_bf16);
   k->tile[HR_TYPE_F32] = SFX (tile_f32);

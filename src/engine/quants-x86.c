@@ -35,6 +35,7 @@
 #undef HR_PREFETCH
 #undef HR_PF
 #undef DEFINE_TILE_INT
+#undef DEFINE_DEQUANT_INT
 #undef TILE_COLS
 void
 hr_quants_kernels_avx2 (hr_kernels *k)

@@ -435,7 +435,11 @@ hr_dequantize_row_ref (hr_type t, const void *src, float *dst, int64_t n)
 void
 hr_dequantize_row (hr_type t, const void *src, float *dst, int64_t n)
 {
-  hr_dequantize_row_ref (t, src, dst, n);
+  hr_quants_init ();
+  if ((unsigned) t < HR_TYPE_COUNT && kernels.dequant[t] != NULL)
+    kernels.dequant[t] (src, dst, n);
+  else
+    hr_dequantize_row_ref (t, src, dst, n);
 }
 
 /* ---------------------------------------------------------------------------------------

@@ -791,6 +791,37 @@ test_tile_wide (void)
     }
 }
 
+/* hr_dequantize_row at every level gives the reference's floats, bit for bit. */
+static void
+test_dequantize_levels (void)
+{
+  for (gsize k = 0; k < G_N_ELEMENTS (all_types); k++)
+    {
+      hr_type t = all_types[k];
+      gint64 n = block_size (t) == 256 ? 256 * 5 : 32 * 13 + (block_size (t) == 1 ? 5 : 0);
+      float *x = g_new (float, n), *want = g_new (float, n), *got = g_new (float, n);
+      void *q;
+      fill_random (x, n, 0.7f);
+      q = quantize_new (t, x, n);
+      hr_dequantize_row_ref (t, q, want, n);
+      for (gsize l = 0; l < G_N_ELEMENTS (levels); l++)
+        {
+          if (!hr_quants_set_level (levels[l]))
+            continue;
+          hr_dequantize_row (t, q, got, n);
+          for (gint64 i = 0; i < n; i++)
+            if (memcmp (&got[i], &want[i], 4) != 0)
+              g_error ("%s level %s element %" G_GINT64_FORMAT ": %.9g, reference %.9g",
+                       hr_type_name (t), levels[l], i, got[i], want[i]);
+        }
+      hr_quants_set_level (NULL);
+      g_free (x);
+      g_free (want);
+      g_free (got);
+      g_free (q);
+    }
+}
+
 /* The SIMD activation quantizers write the scalar quantizer's bytes, halves included. */
 static void
 test_quantize_levels (void)
@@ -873,6 +904,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/engine/quants/tile", test_tile);
   g_test_add_func ("/heron/engine/quants/tile-wide", test_tile_wide);
   g_test_add_func ("/heron/engine/quants/quantize-levels", test_quantize_levels);
+  g_test_add_func ("/heron/engine/quants/dequantize-levels", test_dequantize_levels);
   g_test_add_func ("/heron/engine/quants/force-scalar", test_force_scalar);
   return g_test_run ();
 }
