@@ -409,6 +409,15 @@ test_golden (void)
         if (memcmp (&y[j], &g->floats[j], 4) != 0)
           g_error ("golden %s element %d: got %.9g want %.9g", hr_type_name (g->type), j, y[j],
                    g->floats[j]);
+      for (gsize l = 0; l < G_N_ELEMENTS (levels); l++)
+        {
+          if (!hr_quants_set_level (levels[l]))
+            continue;
+          memset (y, 0, g->n * sizeof (float));
+          hr_dequantize_row (g->type, g->bytes, y, g->n);
+          g_assert_cmpmem (y, g->n * sizeof (float), g->floats, g->n * sizeof (float));
+        }
+      hr_quants_set_level (NULL);
       g_free (y);
     }
 }
