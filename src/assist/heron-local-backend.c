@@ -266,8 +266,8 @@ ensure_context (Owner *o, GError **error)
 }
 
 static hr_token *
-tokenize_prompt (Owner *o, hr_chat_family family, const HeronChatRequest *req, int32_t *n_out,
-                 GError **error)
+tokenize_prompt (Owner *o, hr_chat_family family, const HeronChatRequest *req, guint start,
+                 int32_t *n_out, GError **error)
 {
   const hr_vocab *vocab = hr_model_vocab (o->model);
   g_autofree hr_chat_msg *msgs = g_new0 (hr_chat_msg, req->messages->len);
@@ -275,14 +275,20 @@ tokenize_prompt (Owner *o, hr_chat_family family, const HeronChatRequest *req, i
   char *text;
   hr_token *tokens;
   int32_t n;
+  size_t n_msgs = 0;
 
+  /* System messages always; the others from START on. */
   for (guint i = 0; i < req->messages->len; i++)
     {
       HeronChatMessage *m = &g_array_index (req->messages, HeronChatMessage, i);
-      msgs[i].role = heron_role_to_string (m->role);
-      msgs[i].content = m->content;
+
+      if (m->role != HERON_ROLE_SYSTEM && i < start)
+        continue;
+      msgs[n_msgs].role = heron_role_to_string (m->role);
+      msgs[n_msgs].content = m->content;
+      n_msgs++;
     }
-  text = hr_chat_format_ex (family, msgs, req->messages->len, &opts);
+  text = hr_chat_format_ex (family, msgs, n_msgs, &opts);
   if (text == NULL)
     {
       g_set_error (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_FAILED,
@@ -372,10 +378,30 @@ owner_chat (Owner *o, Job *job, GError **error)
     return NULL;
   vocab = hr_model_vocab (o->model);
   family = hr_chat_detect (hr_model_chat_template (o->model));
-  tokens = tokenize_prompt (o, family, req, &n, error);
-  if (tokens == NULL)
-    return NULL;
   n_ctx = hr_context_n_ctx (o->ctx);
+  /* A conversation longer than the context loses its oldest turns (system prompt and the
+   * question kept), leaving room for an answer. */
+  for (guint start = 0;;)
+    {
+      guint len = req->messages->len, next = start;
+
+      tokens = tokenize_prompt (o, family, req, start, &n, error);
+      if (tokens == NULL)
+        return NULL;
+      if (n <= n_ctx - MIN (512, n_ctx / 4))
+        break;
+      while (next < len && g_array_index (req->messages, HeronChatMessage, next).role
+                           == HERON_ROLE_SYSTEM)
+        next++;
+      if (next + 1 >= len)
+        break;
+      /* Drop one message, and the answers after it, so the history starts with a user. */
+      start = next + 1;
+      while (start + 1 < len && g_array_index (req->messages, HeronChatMessage, start).role
+                                != HERON_ROLE_USER)
+        start++;
+      g_clear_pointer (&tokens, g_free);
+    }
   if (n >= n_ctx)
     {
       g_set_error (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_TOO_LONG,

@@ -245,6 +245,42 @@ test_cancel (void)
   heron_store_close (store);
 }
 
+/* A conversation longer than the context still gets an answer (its oldest turns are left
+ * out); a single question longer than the context is a clear error, stored as such. */
+static void
+test_context_overflow (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = g_build_filename (dir, "data3", NULL);
+  g_autoptr(HeronStore) store = heron_store_open_sync (data, NULL, &error);
+  g_autoptr(HeronLocalBackend) backend = heron_local_backend_new (model_path, 256, 1);
+  g_autoptr(HeronTurn) turn = new_turn (store, backend);
+  g_autoptr(GString) long_text = g_string_new ("");
+  g_autoptr(GPtrArray) msgs = NULL;
+  Wait w[4] = { { 0 } };
+
+  for (int i = 0; i < 12; i++)
+    g_string_append (long_text, "herons egrets ");     /* ~170 byte tokens */
+  for (int i = 0; i < 3; i++)
+    {
+      run (turn, long_text->str, &w[i]);
+      g_assert_no_error (w[i].error);
+      g_assert_cmpint (heron_message_get_state (heron_turn_get_answer (turn)), ==,
+                       HERON_MESSAGE_COMPLETE);
+    }
+  for (int i = 0; i < 3; i++)
+    g_string_append (long_text, long_text->str);
+  run (turn, long_text->str, &w[3]);
+  g_assert_error (w[3].error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_TOO_LONG);
+  g_clear_error (&w[3].error);
+  msgs = heron_store_get_messages_sync (store, heron_turn_get_conversation_id (turn), NULL,
+                                        &error);
+  g_assert_cmpuint (msgs->len, ==, 8);
+  g_assert_cmpint (heron_message_get_state (msgs->pdata[7]), ==, HERON_MESSAGE_ERROR);
+  g_assert_nonnull (strstr (heron_message_get_error (msgs->pdata[7]), "256"));
+  heron_store_close (store);
+}
+
 static void
 test_bad_model (void)
 {
@@ -277,6 +313,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/assist/local-backend/matches-engine-and-reuses-prefix",
                    test_matches_engine_and_reuses_prefix);
   g_test_add_func ("/heron/assist/local-backend/cancel", test_cancel);
+  g_test_add_func ("/heron/assist/local-backend/context-overflow", test_context_overflow);
   g_test_add_func ("/heron/assist/local-backend/bad-model", test_bad_model);
   status = g_test_run ();
   test_rm_rf (dir);
