@@ -577,6 +577,13 @@ test_bad_input (void)
     g_assert_cmpint (hr_sampler_sample (s, l), ==, 2);
   hr_sampler_free (s);
 
+  /* Same through the top-k selection. */
+  p.top_k = 2;
+  s = hr_sampler_new (&p, 4);
+  for (int i = 0; i < 100; i++)
+    g_assert_cmpint (hr_sampler_sample (s, l), ==, 2);
+  hr_sampler_free (s);
+
   s = hr_sampler_new (&p, 3);
   for (int i = 0; i < 10; i++)
     {
