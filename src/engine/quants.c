@@ -1357,6 +1357,26 @@ hr_vec_dot (hr_type t, int64_t n, const void *w, const void *x)
 }
 
 void
+hr_vec_dot_rows (hr_type t, int64_t n, const void *w, size_t w_row_stride, int64_t nr,
+                 const void *x, float *out)
+{
+  hr_dot_fn f;
+
+  hr_quants_init ();
+  if ((unsigned) t >= HR_TYPE_COUNT)
+    return;
+  f = kernels.dot[t];
+  if (f == NULL)
+    {
+      for (int64_t r = 0; r < nr; r++)
+        out[r] = hr_vec_dot_ref (t, n, (const char *) w + (size_t) r * w_row_stride, x);
+      return;
+    }
+  for (int64_t r = 0; r < nr; r++)
+    out[r] = f (n, (const char *) w + (size_t) r * w_row_stride, x);
+}
+
+void
 hr_vec_dot_tile_ex (hr_type t, int64_t n, const void *w, size_t w_row_stride, int nr,
                     const void *x, size_t x_stride, int nc, float *out, size_t out_row_stride,
                     size_t out_col_stride)

@@ -80,6 +80,11 @@ void hr_quantize_row (hr_type t, const float *src, void *dst, int64_t n);
 /* Dot product of one weight row w (type t, n elements) with activations x that were
  * quantized to hr_type_get_traits(t)->vec_dot_type by hr_quantize_row. */
 float hr_vec_dot (hr_type t, int64_t n, const void *w, const void *x);
+/* The same for nr consecutive rows (w_row_stride bytes apart) against one activation
+ * vector: out[r] = dot (row r, x). One call per thread's share of a matrix saves the
+ * per-call dispatch, which matters for the short rows of generation (n = 896). */
+void  hr_vec_dot_rows (hr_type t, int64_t n, const void *w, size_t w_row_stride, int64_t nr,
+                       const void *x, float *out);
 
 /* Batched dot products for prompt processing: nr weight rows (type t, n elements each,
  * w_row_stride bytes apart) times nc activation vectors (quantized to vec_dot_type,

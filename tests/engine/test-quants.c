@@ -581,6 +581,13 @@ check_dot_levels (dot_case *c, gpointer data)
       if (fabs (got - ref) > tol)
         g_error ("%s n=%" G_GINT64_FORMAT " level %s: got %.8g, reference %.8g (tol %.3g)",
                  hr_type_name (c->t), c->n, levels[l], got, ref, tol);
+      {
+        /* the rows entry point: the same row twice (stride 0) */
+        float two[2] = { NAN, NAN };
+        hr_vec_dot_rows (c->t, c->n, c->wq, 0, 2, c->xq, two);
+        g_assert_cmpfloat (two[0], ==, got);
+        g_assert_cmpfloat (two[1], ==, got);
+      }
     }
   hr_quants_set_level (NULL);
 }
