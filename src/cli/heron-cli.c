@@ -173,6 +173,7 @@ main (int    argc,
         continue;
       cmd_argv0 = g_strdup_printf ("heron-cli %s", commands[i].name);
       argv[1] = cmd_argv0;
+      g_set_prgname (cmd_argv0);
       status = commands[i].func (&ctx, argc - 1, argv + 1);
       g_free (ctx.data_dir);
       return status;
