@@ -245,9 +245,6 @@ hr_pool_run (hr_pool *p, hr_pool_fn fn, void *arg)
  * Matrix products
  * ========================================================================== */
 
-/* Rows per block in the batched dot loop: a block of weight rows stays in L1/L2 while every
- * token of the batch goes through it. */
-#define ROW_BLOCK 16
 /* Rows of weights dequantized at once for sgemm. */
 #define BLAS_PANEL 64
 /* Below this many tokens the BLAS path never pays for its dequantization. */
@@ -330,29 +327,28 @@ quantize_job (void *arg, int ith, int nth)
     hr_quantize_row (j->vdt, j->x + t * n_cols, (char *) j->xq + t * j->xq_row, n_cols);
 }
 
+static int tile_rows = -1;
+
 static void
 dot_rows (const hr_matrix *w, const void *xq, size_t xq_row, int64_t n_tok, float *y,
           int64_t lo, int64_t hi)
 {
   const char *wd = w->data;
-  const char *xd = xq;
 
+  if (hi <= lo)
+    return;
   if (n_tok == 1)
     {
-      for (int64_t r = lo; r < hi; r++)
-        y[r] = hr_vec_dot (w->type, w->n_cols, wd + r * w->row_size, xd);
+      hr_vec_dot_rows (w->type, w->n_cols, wd + lo * w->row_size, w->row_size, hi - lo, xq,
+                       y + lo);
       return;
     }
-  for (int64_t r0 = lo; r0 < hi; r0 += ROW_BLOCK)
+  /* The tile kernel unpacks each weight block once for every token of the batch. */
+  for (int64_t r0 = lo; r0 < hi; r0 += tile_rows)
     {
-      int64_t r1 = r0 + ROW_BLOCK < hi ? r0 + ROW_BLOCK : hi;
-      for (int64_t t = 0; t < n_tok; t++)
-        {
-          const void *xt = xd + t * xq_row;
-          float *yt = y + t * w->n_rows;
-          for (int64_t r = r0; r < r1; r++)
-            yt[r] = hr_vec_dot (w->type, w->n_cols, wd + r * w->row_size, xt);
-        }
+      int64_t nr = hi - r0 < tile_rows ? hi - r0 : tile_rows;
+      hr_vec_dot_tile_ex (w->type, w->n_cols, wd + r0 * w->row_size, w->row_size, (int) nr,
+                          xq, xq_row, (int) n_tok, y + r0, 1, (size_t) w->n_rows);
     }
 }
 
@@ -439,6 +435,11 @@ hr_matmul (hr_pool *pool, hr_matmul_scratch *s, hr_matmul_kind kind,
   matmul_job j = { .n_mat = n_mat, .w = w, .x = x, .n_tok = n_tok, .y = y, .s = s };
   int m0 = 0;
 
+  if (tile_rows < 0)
+    {
+      const char *e = getenv ("HERON_TILE_ROWS");
+      tile_rows = e != NULL && atoi (e) > 0 ? atoi (e) : 1 << 30;
+    }
   if (kind == HR_MATMUL_AUTO)
     kind = hr_matmul_default_kind ();
   if (kind == HR_MATMUL_BLAS && n_tok >= BLAS_MIN_TOKENS)

@@ -395,7 +395,8 @@ heron_test_make_model (const char *path, const HeronTestModelSpec *s, char *err,
     }
   else
     n_vocab_tok = add_byte_vocab (w);
-  n_vocab = s->n_vocab > n_vocab_tok ? s->n_vocab : n_vocab_tok;
+  /* llama.cpp requires the embedding rows to match a real vocabulary exactly. */
+  n_vocab = s->vocab_path == NULL && s->n_vocab > n_vocab_tok ? s->n_vocab : n_vocab_tok;
 
   /* Scales keep activations near unit variance through every layer, so attention is not
    * uniform and the logits are not flat. */

@@ -24,7 +24,8 @@ typedef struct {
   int n_ff;
   int n_ctx_train;
   int head_dim;              /* 0: n_embd / n_head */
-  int n_vocab;               /* rows of token_embd; 0: the vocabulary's size (more pads) */
+  int n_vocab;               /* rows of token_embd with the tiny vocab (0: its size);
+                              * with vocab_path always the vocabulary's size */
   hr_type type;              /* 2-D weight matrices */
   const char *mix;           /* NULL, or "q4_k_m": llama.cpp's Q4_K_M choice per tensor */
   hr_type embd_type;         /* token_embd; HR_TYPE_COUNT: same as type */
