@@ -523,11 +523,43 @@ generate_prompt_tokens (const gen_opts *o, const hr_model *m, const char *prompt
   return tokenize_all (v, prompt, strlen (prompt), TRUE, TRUE, n);
 }
 
+static hr_sampler *
+new_sampler (const gen_opts *o, int32_t n_vocab)
+{
+  hr_sampler_params sp;
+
+  hr_sampler_params_default (&sp);
+  sp.temp = (float) o->temp;
+  sp.top_k = o->top_k;
+  sp.top_p = (float) o->top_p;
+  sp.min_p = (float) o->min_p;
+  sp.penalty_last_n = o->last_n;
+  sp.repeat_penalty = (float) o->repeat_penalty;
+  sp.frequency_penalty = (float) o->freq_penalty;
+  sp.presence_penalty = (float) o->presence_penalty;
+  sp.seed = o->seed;
+  return hr_sampler_new (&sp, n_vocab);
+}
+
+/* Generated text goes to stdout, through the reasoning splitter when there is one. */
+static void
+emit_text (hr_think *think, const char *text, int32_t len)
+{
+  if (len <= 0)
+    return;
+  if (think != NULL)
+    hr_think_feed (think, text, (size_t) len);
+  else
+    {
+      fwrite (text, 1, (size_t) len, stdout);
+      fflush (stdout);
+    }
+}
+
 static int
 run_generate (const gen_opts *o, const char *prompt)
 {
   const char *cmd = "generate";
-  hr_sampler_params sp;
   hr_sampler *smp = NULL;
   hr_model *m;
   hr_context *c = NULL;
@@ -568,17 +600,7 @@ run_generate (const gen_opts *o, const char *prompt)
       goto out;
     }
 
-  hr_sampler_params_default (&sp);
-  sp.temp = (float) o->temp;
-  sp.top_k = o->top_k;
-  sp.top_p = (float) o->top_p;
-  sp.min_p = (float) o->min_p;
-  sp.penalty_last_n = o->last_n;
-  sp.repeat_penalty = (float) o->repeat_penalty;
-  sp.frequency_penalty = (float) o->freq_penalty;
-  sp.presence_penalty = (float) o->presence_penalty;
-  sp.seed = o->seed;
-  smp = hr_sampler_new (&sp, hr_model_n_vocab (m));
+  smp = new_sampler (o, hr_model_n_vocab (m));
   dt = hr_detok_new (hr_model_vocab (m), FALSE);
   if (o->chat && !o->no_think_split)
     think = hr_think_new (hr_chat_starts_in_think (family), on_think_piece, &tout);
@@ -594,6 +616,8 @@ run_generate (const gen_opts *o, const char *prompt)
   running_ctx = c;
   interrupted = 0;
   sa.sa_handler = on_sigint;
+  /* A second Ctrl+C kills the process the usual way. */
+  sa.sa_flags = SA_RESETHAND;
   sigemptyset (&sa.sa_mask);
   sigaction (SIGINT, &sa, &old_sa);
 
@@ -612,13 +636,7 @@ run_generate (const gen_opts *o, const char *prompt)
       hr_sampler_accept (smp, t);
       n_gen++;
       len = hr_detok_push (dt, t, piece, sizeof piece);
-      if (think)
-        hr_think_feed (think, piece, len);
-      else
-        {
-          fwrite (piece, 1, len, stdout);
-          fflush (stdout);
-        }
+      emit_text (think, piece, len);
       if (o->n_predict >= 0 && n_gen >= o->n_predict)
         break;
       if (hr_context_n_past (c) >= hr_context_n_ctx (c))
@@ -631,19 +649,13 @@ run_generate (const gen_opts *o, const char *prompt)
       rc = hr_decode (c, &t, 1, err, sizeof err);
     }
   t_gen = now_s () - t0;
-  {
-    int32_t len = hr_detok_flush (dt, piece, sizeof piece);
-
-    if (think)
-      {
-        hr_think_feed (think, piece, len);
-        hr_think_finish (think);
-        if (tout.in_reasoning)
-          fputs ("\n[/thinking]\n", stderr);
-      }
-    else
-      fwrite (piece, 1, len, stdout);
-  }
+  emit_text (think, piece, hr_detok_flush (dt, piece, sizeof piece));
+  if (think)
+    {
+      hr_think_finish (think);
+      if (tout.in_reasoning)
+        fputs ("\n[/thinking]\n", stderr);
+    }
   g_print ("\n");
   fflush (stdout);
   sigaction (SIGINT, &old_sa, NULL);
