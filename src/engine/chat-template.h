@@ -72,7 +72,8 @@ bool        hr_chat_starts_in_think (hr_chat_family f);
 const char *hr_chat_end_of_turn (hr_chat_family f);
 
 /* Tokenize formatted chat text: special tokens parsed, BOS prepended when the template or
- * the vocabulary wants it. Same return convention as hr_tokenize. */
+ * the vocabulary wants it. Same return convention as hr_tokenize (out may be NULL when
+ * max_tokens is 0, to ask for the count). */
 int32_t hr_chat_tokenize (const hr_vocab *v, hr_chat_family f, const char *text,
                           hr_token *out, int32_t max_tokens);
 

@@ -484,6 +484,19 @@ test_generate_greedy (void)
   g_assert_cmpstr (r.out, ==, want->str);
   g_assert_nonnull (strstr (r.err, "tok/s"));
 
+  /* The prompt read from a file gives the same text. */
+  {
+    g_autofree char *file = g_build_filename (tmpdir, "prompt.txt", NULL);
+    run_result rf;
+
+    g_assert_true (g_file_set_contents (file, "Hello", -1, NULL));
+    rf = CLI ("generate", "-m", model_path, "-f", file, "-n", "12", "--temp", "0",
+              "--ignore-eos", "-t", "1");
+    g_assert_cmpint (rf.status, ==, 0);
+    g_assert_cmpstr (rf.out, ==, want->str);
+    run_result_clear (&rf);
+  }
+
   g_string_free (want, TRUE);
   hr_detok_free (d);
   lib_free (&l);
