@@ -137,6 +137,11 @@ role_is (const hr_chat_msg *m, const char *role)
 /* ---------------------------------------------------------------------------------------- */
 /* Detection                                                                                */
 
+/* DeepSeek's markers use fullwidth bars (U+FF5C) and U+2581. */
+#define DS_USER      "<\xef\xbd\x9c" "User\xef\xbd\x9c>"
+#define DS_ASSISTANT "<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>"
+#define DS_EOS       "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>"
+
 static bool
 has (const char *s, const char *marker)
 {
@@ -176,7 +181,7 @@ detect (const char *t)
     return HR_CHAT_GEMMA;
   if (has (t, "<|start_header_id|>") && has (t, "<|end_header_id|>"))
     return HR_CHAT_LLAMA3;
-  if (has (t, "<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>") && has (t, "<\xef\xbd\x9c" "User\xef\xbd\x9c>"))
+  if (has (t, DS_ASSISTANT) && has (t, DS_USER))
     return HR_CHAT_DEEPSEEK_R1;
   return -1;
 }
@@ -249,10 +254,6 @@ hr_chat_starts_in_think (hr_chat_family f)
 {
   return f == HR_CHAT_DEEPSEEK_R1;
 }
-
-#define DS_USER      "<\xef\xbd\x9c" "User\xef\xbd\x9c>"
-#define DS_ASSISTANT "<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>"
-#define DS_EOS       "<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>"
 
 const char *
 hr_chat_end_of_turn (hr_chat_family f)

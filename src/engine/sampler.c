@@ -425,7 +425,8 @@ hr_sampler_new (const hr_sampler_params *p, int32_t n_vocab)
   s->counts = calloc ((size_t) n_vocab, sizeof *s->counts);
   if (p->penalty_last_n > 0)
     s->ring = malloc ((size_t) p->penalty_last_n * sizeof *s->ring);
-  if (s->cand == NULL || s->work == NULL || s->counts == NULL || (p->penalty_last_n > 0 && s->ring == NULL))
+  if (s->cand == NULL || s->work == NULL || s->counts == NULL
+      || (p->penalty_last_n > 0 && s->ring == NULL))
     {
       hr_sampler_free (s);
       return NULL;

@@ -59,38 +59,79 @@ static const struct {
   int conv;
   const char *expect;
 } cases[] = {
-{ "qwen3", 1,
-    "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi there <|im_end|>\n<|im_start|>assistant\n Hello! <|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n" },
-{ "qwen3", 3,
-    "<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n<think>\nplan b\n</think>\n\nA2<|im_end|>\n" },
-{ "qwen3", 6,
-    "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\nA2<|im_end|>\n<|im_start|>user\ntool?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\nfinal<|im_end|>\n" },
-{ "qwen2.5", 2,
-    "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n" },
-{ "qwen2.5", 1,
-    "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi there <|im_end|>\n<|im_start|>assistant\n Hello! <|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n" },
-{ "llama3", 1,
-    "<|start_header_id|>system<|end_header_id|>\n\nYou are terse.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi there<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nHello!<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nWhat is 2+2?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n" },
-{ "llama2", 1,
-    "[INST] <<SYS>>\nYou are terse.\n<</SYS>>\n\nHi there [/INST] Hello! </s><s>[INST] What is 2+2? [/INST]" },
-{ "llama2", 6,
-    "[INST] <<SYS>>\nS\n<</SYS>>\n\nQ1 [/INST] A1 </s><s>[INST] Q2 [/INST] <think>r</think>A2 </s><s>[INST] tool? [/INST] final </s>" },
-{ "mistral", 4,
+  { "qwen3", 1,
+    "<|im_start|>system\nYou are terse.<|im_end|>\n"
+    "<|im_start|>user\nHi there <|im_end|>\n<|im_start|>assistant\n"
+    " Hello! <|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n"
+    "<|im_start|>assistant\n" },
+  { "qwen3", 3,
+    "<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\n"
+    "A1<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n"
+    "<|im_start|>assistant\n<think>\nplan b\n</think>\n"
+    "\nA2<|im_end|>\n" },
+  { "qwen3", 6,
+    "<|im_start|>system\nS<|im_end|>\n<|im_start|>user\n"
+    "Q1<|im_end|>\n<|im_start|>assistant\nA1<|im_end|>\n"
+    "<|im_start|>user\nQ2<|im_end|>\n<|im_start|>assistant\n"
+    "A2<|im_end|>\n<|im_start|>user\ntool?<|im_end|>\n"
+    "<|im_start|>assistant\n<think>\n\n</think>\n"
+    "\nfinal<|im_end|>\n" },
+  { "qwen2.5", 2,
+    "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<"
+    "|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+    "<|im_start|>assistant\n" },
+  { "qwen2.5", 1,
+    "<|im_start|>system\nYou are terse.<|im_end|>\n"
+    "<|im_start|>user\nHi there <|im_end|>\n<|im_start|>assistant\n"
+    " Hello! <|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n"
+    "<|im_start|>assistant\n" },
+  { "llama3", 1,
+    "<|start_header_id|>system<|end_header_id|>\n"
+    "\nYou are terse.<|eot_id|><|start_header_id|>user<|end_header_id|>\n"
+    "\nHi there<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n"
+    "\nHello!<|eot_id|><|start_header_id|>user<|end_header_id|>\n"
+    "\nWhat is 2+2?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n"
+    "\n" },
+  { "llama2", 1,
+    "[INST] <<SYS>>\nYou are terse.\n<</SYS>>\n"
+    "\nHi there [/INST] Hello! </s><s>[INST] What is 2+2? [/INST]" },
+  { "llama2", 6,
+    "[INST] <<SYS>>\nS\n<</SYS>>\n\nQ1 [/INST] A1 </s><s>[INST] Q2 [/INST] <think>r</think>A2 "
+    "</s><s>[INST] tool? [/INST] final </s>" },
+  { "mistral", 4,
     "[INST] Hi there  [/INST] Hello! </s>[INST] What is 2+2? [/INST]" },
-{ "deepseek-r1", 1,
-    "You are terse.<\xef\xbd\x9c" "User\xef\xbd\x9c" ">Hi there <\xef\xbd\x9c" "Assistant\xef\xbd\x9c" "> Hello! <\xef\xbd\x9c" "end\xe2\x96\x81" "of\xe2\x96\x81" "sentence\xef\xbd\x9c" "><\xef\xbd\x9c" "User\xef\xbd\x9c" ">What is 2+2?<\xef\xbd\x9c" "Assistant\xef\xbd\x9c" "><think>\n" },
-{ "deepseek-r1", 3,
-    "<\xef\xbd\x9c" "User\xef\xbd\x9c" ">Q1<\xef\xbd\x9c" "Assistant\xef\xbd\x9c" ">\n\nA1<\xef\xbd\x9c" "end\xe2\x96\x81" "of\xe2\x96\x81" "sentence\xef\xbd\x9c" "><\xef\xbd\x9c" "User\xef\xbd\x9c" ">Q2<\xef\xbd\x9c" "Assistant\xef\xbd\x9c" ">\n\nA2<\xef\xbd\x9c" "end\xe2\x96\x81" "of\xe2\x96\x81" "sentence\xef\xbd\x9c" ">" },
-{ "phi3", 1,
-    "<|system|>\nYou are terse.<|end|>\n<|user|>\nHi there <|end|>\n<|assistant|>\n Hello! <|end|>\n<|user|>\nWhat is 2+2?<|end|>\n<|assistant|>\n" },
-{ "phi3", 3,
-    "<|user|>\nQ1<|end|>\n<|assistant|>\n<think>\nplan a\n</think>\n\nA1<|end|>\n<|user|>\nQ2<|end|>\n<|assistant|>\n<think>\nplan b\n\n</think>\n\nA2<|end|>\n<|endoftext|>" },
-{ "gemma", 4,
-    "<start_of_turn>user\nHi there<end_of_turn>\n<start_of_turn>model\nHello!<end_of_turn>\n<start_of_turn>user\nWhat is 2+2?<end_of_turn>\n<start_of_turn>model\n" },
-{ "zephyr", 1,
-    "<|system|>\nYou are terse.</s>\n<|user|>\nHi there </s>\n<|assistant|>\n Hello! </s>\n<|user|>\nWhat is 2+2?</s>\n<|assistant|>\n" },
-{ "chatml", 1,
-    "<|im_start|>system\nYou are terse.<|im_end|>\n<|im_start|>user\nHi there <|im_end|>\n<|im_start|>assistant\n Hello! <|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n" },
+  { "deepseek-r1", 1,
+    "You are terse.<\xef\xbd\x9cUser\xef\xbd\x9c>Hi there <\xef\xbd\x9c" "Assistant\xef\xbd\x9c"
+    "> Hello! <\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c><\xef\xbd\x9cU"
+    "ser\xef\xbd\x9c>What is 2+2?<\xef\xbd\x9c" "Assistant\xef\xbd\x9c><think>\n" },
+  { "deepseek-r1", 3,
+    "<\xef\xbd\x9cUser\xef\xbd\x9c>Q1<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>\n"
+    "\nA1<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c><\xef\xbd\x9cUser\xef"
+    "\xbd\x9c>Q2<\xef\xbd\x9c" "Assistant\xef\xbd\x9c>\n"
+    "\nA2<\xef\xbd\x9c" "end\xe2\x96\x81of\xe2\x96\x81sentence\xef\xbd\x9c>" },
+  { "phi3", 1,
+    "<|system|>\nYou are terse.<|end|>\n<|user|>\n"
+    "Hi there <|end|>\n<|assistant|>\n Hello! <|end|>\n"
+    "<|user|>\nWhat is 2+2?<|end|>\n<|assistant|>\n" },
+  { "phi3", 3,
+    "<|user|>\nQ1<|end|>\n<|assistant|>\n<think>\n"
+    "plan a\n</think>\n\nA1<|end|>\n<|user|>\n"
+    "Q2<|end|>\n<|assistant|>\n<think>\nplan b\n"
+    "\n</think>\n\nA2<|end|>\n<|endoftext|>" },
+  { "gemma", 4,
+    "<start_of_turn>user\nHi there<end_of_turn>\n"
+    "<start_of_turn>model\nHello!<end_of_turn>\n"
+    "<start_of_turn>user\nWhat is 2+2?<end_of_turn>\n"
+    "<start_of_turn>model\n" },
+  { "zephyr", 1,
+    "<|system|>\nYou are terse.</s>\n<|user|>\n"
+    "Hi there </s>\n<|assistant|>\n Hello! </s>\n"
+    "<|user|>\nWhat is 2+2?</s>\n<|assistant|>\n" },
+  { "chatml", 1,
+    "<|im_start|>system\nYou are terse.<|im_end|>\n"
+    "<|im_start|>user\nHi there <|im_end|>\n<|im_start|>assistant\n"
+    " Hello! <|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n"
+    "<|im_start|>assistant\n" },
 };
 
 static void
