@@ -242,6 +242,9 @@ struct _HeronConversationList
   GObject     parent_instance;
   HeronStore *store;
   GPtrArray  *items;
+  gulong      changed_id;
+  gboolean    reloading;      /* a reload is in flight */
+  gboolean    reload_again;   /* a change came while it was */
 };
 
 static void conv_list_iface_init (GListModelInterface *iface);
@@ -284,6 +287,7 @@ heron_conversation_list_finalize (GObject *object)
 {
   HeronConversationList *self = HERON_CONVERSATION_LIST (object);
 
+  g_clear_signal_handler (&self->changed_id, self->store);
   g_clear_object (&self->store);
   g_ptr_array_unref (self->items);
   G_OBJECT_CLASS (heron_conversation_list_parent_class)->finalize (object);
@@ -301,6 +305,36 @@ heron_conversation_list_init (HeronConversationList *self)
   self->items = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
+static void follow_reload_done (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+on_conversation_changed (HeronStore *store, gint64 id, gpointer user_data)
+{
+  HeronConversationList *self = user_data;
+
+  if (self->reloading)
+    {
+      self->reload_again = TRUE;
+      return;
+    }
+  self->reloading = TRUE;
+  heron_conversation_list_reload_async (self, NULL, follow_reload_done, NULL);
+}
+
+static void
+follow_reload_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  HeronConversationList *self = HERON_CONVERSATION_LIST (source);
+
+  heron_conversation_list_reload_finish (self, result, NULL);
+  self->reloading = FALSE;
+  if (self->reload_again)
+    {
+      self->reload_again = FALSE;
+      on_conversation_changed (self->store, 0, self);
+    }
+}
+
 HeronConversationList *
 heron_conversation_list_new (HeronStore *store)
 {
@@ -309,7 +343,54 @@ heron_conversation_list_new (HeronStore *store)
   g_return_val_if_fail (HERON_IS_STORE (store), NULL);
   self = g_object_new (HERON_TYPE_CONVERSATION_LIST, NULL);
   self->store = g_object_ref (store);
+  self->changed_id = g_signal_connect (store, "conversation-changed",
+                                       G_CALLBACK (on_conversation_changed), self);
   return self;
+}
+
+/* Keep the objects of conversations already listed (rows bound to them update through
+ * notify), and signal items-changed only when the order or the membership changed. */
+static void
+merge_items (HeronConversationList *self, GPtrArray *fresh)
+{
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                                       NULL);
+  GPtrArray *items = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean same = fresh->len == self->items->len;
+  guint old_len = self->items->len;
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      gint64 id = heron_conversation_get_id (self->items->pdata[i]);
+      g_hash_table_insert (known, g_memdup2 (&id, sizeof id), self->items->pdata[i]);
+    }
+  for (guint i = 0; i < fresh->len; i++)
+    {
+      HeronConversation *f = fresh->pdata[i];
+      gint64 id = heron_conversation_get_id (f);
+      HeronConversation *c = g_hash_table_lookup (known, &id);
+
+      if (c)
+        {
+          heron_conversation_set_title (c, heron_conversation_get_title (f));
+          heron_conversation_set_created_at (c, heron_conversation_get_created_at (f));
+          heron_conversation_set_updated_at (c, heron_conversation_get_updated_at (f));
+          heron_conversation_set_pinned (c, heron_conversation_get_pinned (f));
+          heron_conversation_set_model (c, heron_conversation_get_model (f));
+          heron_conversation_set_system_prompt (c, heron_conversation_get_system_prompt (f));
+          heron_conversation_set_settings_json (c, heron_conversation_get_settings_json (f));
+          heron_conversation_set_web_mode (c, heron_conversation_get_web_mode (f));
+        }
+      else
+        c = f;
+      g_ptr_array_add (items, g_object_ref (c));
+      if (same && self->items->pdata[i] != (gpointer) c)
+        same = FALSE;
+    }
+  g_ptr_array_unref (self->items);
+  self->items = items;
+  if (!same)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, items->len);
 }
 
 static void
@@ -325,7 +406,7 @@ reload_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  replace_items (self->items, G_LIST_MODEL (self), list);
+  merge_items (self, list);
   g_task_return_boolean (task, TRUE);
 }
 

@@ -5,7 +5,11 @@
  * while it streams (notify on the HeronMessage, items-changed only for new rows).
  *
  * HeronConversationList: the conversations (HeronConversation) for the sidebar, pinned
- * first then newest first (use heron_conversation_get_section for section headers).
+ * first then newest first (use heron_conversation_get_section for section headers). Load
+ * it once with heron_conversation_list_reload_async; afterwards it follows the store's
+ * "conversation-changed" signal by itself. Conversations keep their objects across
+ * reloads (their properties change with notify); items-changed comes only when the order
+ * or the membership changed.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

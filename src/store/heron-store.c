@@ -267,6 +267,12 @@ typedef struct
   char         *data_dir;
   char         *path;
   guint         n_recovered;
+  /* conversation-changed: ids collected by the update hook on the store thread, emitted
+   * on the context that opened the store. */
+  GMainContext *owner_context;
+  GWeakRef      object;
+  GArray       *changed;      /* gint64, guarded by lock */
+  gboolean      changed_idle;
 } Core;
 
 struct _HeronStore
@@ -294,7 +300,77 @@ core_unref (Core *core)
   g_mutex_clear (&core->lock);
   g_free (core->data_dir);
   g_free (core->path);
+  g_array_unref (core->changed);
+  g_weak_ref_clear (&core->object);
+  g_main_context_unref (core->owner_context);
   g_free (core);
+}
+
+enum { SIGNAL_CONVERSATION_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static gboolean
+emit_changed (gpointer data)
+{
+  Core *core = data;
+  g_autoptr(HeronStore) self = g_weak_ref_get (&core->object);
+  g_autoptr(GArray) ids = NULL;
+
+  g_mutex_lock (&core->lock);
+  ids = core->changed;
+  core->changed = g_array_new (FALSE, FALSE, sizeof (gint64));
+  core->changed_idle = FALSE;
+  g_mutex_unlock (&core->lock);
+
+  for (guint i = 0; self && i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+      gboolean seen = FALSE;
+
+      for (guint j = 0; j < i && !seen; j++)
+        seen = g_array_index (ids, gint64, j) == id;
+      if (!seen)
+        g_signal_emit (self, signals[SIGNAL_CONVERSATION_CHANGED], 0, id);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+core_unref_cb (gpointer data)
+{
+  core_unref (data);
+}
+
+/* Store thread: after a job, hand the changed ids to the owner's main context. */
+static void
+flush_changed (Core *core)
+{
+  g_mutex_lock (&core->lock);
+  if (core->changed->len > 0 && !core->changed_idle)
+    {
+      GSource *idle = g_idle_source_new ();
+
+      core->changed_idle = TRUE;
+      g_source_set_callback (idle, emit_changed, core_ref (core), core_unref_cb);
+      g_source_attach (idle, core->owner_context);
+      g_source_unref (idle);
+    }
+  g_mutex_unlock (&core->lock);
+}
+
+/* Every row change of the connection; the conversations row of a conversation is touched
+ * by every change that matters to a list of conversations (messages bump updated_at). */
+static void
+update_hook (void *data, int op, const char *db_name, const char *table, sqlite3_int64 rowid)
+{
+  Core *core = data;
+  gint64 id = rowid;
+
+  if (g_strcmp0 (table, "conversations") != 0)
+    return;
+  g_mutex_lock (&core->lock);
+  g_array_append_val (core->changed, id);
+  g_mutex_unlock (&core->lock);
 }
 
 static void
@@ -318,6 +394,7 @@ job_run (Core *core, Job *job)
                      _("The database %s is closed."), core->path);
       else
         result = job->func (core->db, job->data, job->cancellable, &error);
+      flush_changed (core);
     }
 
   if (job->task)
@@ -644,6 +721,7 @@ open_connection (Core *core, GError **error)
     }
 
   core->db = db;
+  sqlite3_update_hook (db, update_hook, core);
   return TRUE;
 }
 
@@ -669,6 +747,9 @@ store_new (const char *data_dir)
   g_mutex_init (&core->lock);
   core->data_dir = g_strdup (data_dir);
   core->path = g_build_filename (data_dir, "heron.db", NULL);
+  core->owner_context = g_main_context_ref_thread_default ();
+  g_weak_ref_init (&core->object, self);
+  core->changed = g_array_new (FALSE, FALSE, sizeof (gint64));
   core->thread = g_thread_new ("heron-store", store_thread, core_ref (core));
   self->core = core;
   return self;
@@ -794,6 +875,14 @@ static void
 heron_store_class_init (HeronStoreClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = heron_store_finalize;
+
+  /* A write changed conversation ID (created, renamed, pinned, deleted or restored, new
+   * settings, a message added or an answer finished). Emitted on the thread-default main
+   * context of the code that opened the store, after the change is committed; not while an
+   * answer streams. Several changes may come as one emission. */
+  signals[SIGNAL_CONVERSATION_CHANGED] =
+    g_signal_new ("conversation-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
 }
 
 static void

@@ -70,6 +70,15 @@ HeronStore *heron_store_open_sync   (const char          *data_dir,
                                      GCancellable        *cancellable,
                                      GError             **error);
 
+/* Signal "conversation-changed" (gint64 id): a write changed that conversation (created,
+ * renamed, pinned, deleted or restored, settings, a message added or an answer finished).
+ * Emitted on the thread-default main context of the code that opened the store; not while
+ * an answer streams. HeronConversationList follows it by itself.
+ *
+ * Opening marks 'streaming' messages 'interrupted'. If another process (the app while
+ * heron-cli runs) is streaming an answer at that moment, that answer is marked too; its
+ * final write sets its real state. */
+
 /* Full path of heron.db. */
 const char *heron_store_get_path      (HeronStore *self);
 /* Number of messages found in state 'streaming' at open and marked 'interrupted'. */

@@ -372,6 +372,68 @@ test_list_models (Fixture *f, gconstpointer data)
 }
 
 static void
+on_changed (HeronStore *store, gint64 id, gpointer user_data)
+{
+  g_array_append_val ((GArray *) user_data, id);
+}
+
+/* The sidebar list follows writes made anywhere (sync calls from this thread too). */
+static void
+test_list_follows_changes (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HeronConversation) a = heron_store_create_conversation_sync (f->store, "A", NULL,
+                                                                         NULL, NULL, &error);
+  g_autoptr(HeronConversation) b = heron_store_create_conversation_sync (f->store, "B", NULL,
+                                                                         NULL, NULL, &error);
+  g_autoptr(HeronConversationList) list = heron_conversation_list_new (f->store);
+  g_autoptr(HeronConversation) first = NULL, second = NULL, again = NULL;
+  g_autoptr(HeronConversation) c = NULL;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gboolean done = FALSE;
+  int changes = 0;
+
+  g_signal_connect (f->store, "conversation-changed", G_CALLBACK (on_changed), ids);
+  heron_conversation_list_reload_async (list, NULL, reload_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  second = g_list_model_get_item (G_LIST_MODEL (list), 1);
+  g_assert_cmpstr (heron_conversation_get_title (first), ==, "B");
+  g_signal_connect (list, "items-changed", G_CALLBACK (count_changes), &changes);
+
+  /* A rename updates the same object, without items-changed. */
+  heron_store_rename_conversation_sync (f->store, heron_conversation_get_id (a), "A2", NULL,
+                                        &error);
+  while (g_strcmp0 (heron_conversation_get_title (second), "A2") != 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (changes, ==, 0);
+  g_assert_cmpuint (ids->len, >=, 1);
+  g_assert_cmpint (g_array_index (ids, gint64, ids->len - 1), ==,
+                   heron_conversation_get_id (a));
+
+  /* Pinning A moves it to the top: same objects, new order. */
+  heron_store_pin_conversation_sync (f->store, heron_conversation_get_id (a), TRUE, NULL,
+                                     &error);
+  while (changes == 0)
+    g_main_context_iteration (NULL, TRUE);
+  again = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_true (again == second);
+  g_assert_true (heron_conversation_get_pinned (again));
+
+  /* A new conversation appears; a deleted one goes. */
+  c = heron_store_create_conversation_sync (f->store, "C", NULL, NULL, NULL, &error);
+  while (g_list_model_get_n_items (G_LIST_MODEL (list)) != 3)
+    g_main_context_iteration (NULL, TRUE);
+  heron_store_delete_conversation_sync (f->store, heron_conversation_get_id (b), NULL, &error);
+  while (heron_conversation_list_find (list, heron_conversation_get_id (b)) >= 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+  g_signal_handlers_disconnect_by_func (f->store, on_changed, ids);
+}
+
+static void
 test_export (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -465,6 +527,7 @@ main (int argc, char **argv)
   ADD ("branches", test_branches);
   ADD ("streaming-and-recovery", test_streaming_and_recovery);
   ADD ("list-models", test_list_models);
+  ADD ("list-follows-changes", test_list_follows_changes);
   ADD ("export", test_export);
   g_test_add_func ("/heron/store/conversations/make-title", test_make_title);
   return g_test_run ();
