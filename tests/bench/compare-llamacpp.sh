@@ -6,7 +6,7 @@
 #
 #   tests/bench/compare-llamacpp.sh LLAMA_BENCH_PATH MODEL.gguf...
 #
-# Environment: HERON_CLI (default: heron-cli next to this build, else in PATH), THREADS (2),
+# Environment: HERON_CLI (default: build/src/cli/heron-cli of dev.sh, else in PATH), THREADS (2),
 # P (prompt tokens, 128), N (generated tokens, 64), R (repetitions per run, 3),
 # ROUNDS (alternating rounds per model, 2).
 #
@@ -31,7 +31,7 @@ fi
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${HERON_CLI:-}" ]; then
-  for c in "$HERE/../../../build/src/cli/heron-cli" "$HERE/../../build/src/cli/heron-cli"; do
+  for c in "$HERE/../../build/src/cli/heron-cli"; do
     if [ -x "$c" ]; then HERON_CLI=$c; break; fi
   done
 fi
