@@ -588,6 +588,57 @@ test_perplexity (void)
   g_assert_true (isfinite (err) && err >= 0);
   run_result_clear (&r);
 
+  /* The same figure from the library: chunks of 64 tokens (BOS first when the vocabulary
+   * adds one), each scored on its second half, as llama-perplexity does. */
+  {
+    lib_model l;
+    hr_context_params cp;
+    char e[HR_ERR_LEN];
+    hr_token toks[4096];
+    int32_t n;
+    double nll = 0;
+    int count = 0;
+    const hr_vocab *v;
+
+    l = lib_load (model_path);
+    v = hr_model_vocab (l.m);
+    hr_context_free (l.c);
+    hr_context_params_default (&cp);
+    cp.n_threads = 1;
+    cp.n_ctx = 64;
+    cp.all_logits = TRUE;
+    l.c = hr_context_new (l.m, &cp, e, sizeof e);
+    g_assert_nonnull (l.c);
+    n = hr_tokenize (v, text->str, text->len, TRUE, FALSE, toks, G_N_ELEMENTS (toks));
+    g_assert_cmpint (n, >=, 128);
+    g_assert_cmpint (n, <=, (int32_t) G_N_ELEMENTS (toks));
+    for (int32_t ch = 0; ch < n / 64; ch++)
+      {
+        hr_token chunk[64];
+
+        memcpy (chunk, toks + ch * 64, sizeof chunk);
+        if (hr_vocab_add_bos (v) && hr_vocab_bos (v) >= 0)
+          chunk[0] = hr_vocab_bos (v);
+        hr_context_truncate (l.c, 0);
+        g_assert_cmpint (hr_decode (l.c, chunk, 64, e, sizeof e), ==, HR_OK);
+        for (int j = 32; j < 63; j++)
+          {
+            const float *lg = hr_context_logits_at (l.c, j);
+            double mx = -INFINITY, sum = 0;
+
+            g_assert_nonnull (lg);
+            for (int t = 0; t < hr_model_n_vocab (l.m); t++)
+              mx = MAX (mx, lg[t]);
+            for (int t = 0; t < hr_model_n_vocab (l.m); t++)
+              sum += exp (lg[t] - mx);
+            nll += -(lg[chunk[j + 1]] - mx - log (sum));
+            count++;
+          }
+      }
+    g_assert_cmpfloat_with_epsilon (ppl, exp (nll / count), 1e-3 * ppl);
+    lib_free (&l);
+  }
+
   /* Too short a text for two chunks: a clear failure. */
   r = CLI ("perplexity", "-m", model_path, "-f", file, "-c", "4096", "-t", "1");
   g_assert_cmpint (r.status, ==, 1);
