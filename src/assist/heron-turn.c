@@ -258,6 +258,9 @@ final_write_done (GObject *source, GAsyncResult *result, gpointer user_data)
   GError *backend_error = g_task_get_task_data (task);
   GError *error = NULL;
 
+  /* Idle before the caller hears of it, so that its callback may start the next request. */
+  g_clear_object (&self->task);
+  set_running (self, FALSE);
   if (!heron_store_write_finish (HERON_STORE (source), result, &error))
     {
       g_task_return_error (task, error);
@@ -269,8 +272,6 @@ final_write_done (GObject *source, GAsyncResult *result, gpointer user_data)
                              _("The answer was stopped."));
   else
     g_task_return_boolean (task, TRUE);
-  g_clear_object (&self->task);
-  set_running (self, FALSE);
 }
 
 static void

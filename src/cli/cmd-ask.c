@@ -78,9 +78,18 @@ on_sigint (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static void
+load_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AskState *st = user_data;
+
+  st->ok = heron_local_backend_load_finish (HERON_LOCAL_BACKEND (source), result, &st->error);
+  g_main_loop_quit (st->loop);
+}
+
+/* Loading runs on the main loop, so that Ctrl+C stops a long load too. */
 static HeronBackend *
-make_backend (const char *model, int n_ctx, int threads, GCancellable *cancellable,
-              GError **error)
+make_backend (const char *model, int n_ctx, int threads, AskState *st, GError **error)
 {
   g_autoptr(HeronLocalBackend) local = NULL;
   GError *local_error = NULL;
@@ -99,8 +108,14 @@ make_backend (const char *model, int n_ctx, int threads, GCancellable *cancellab
       return NULL;
     }
   local = heron_local_backend_new (model, n_ctx, threads);
-  if (!heron_local_backend_load_sync (local, cancellable, error))
-    return NULL;
+  heron_local_backend_load_async (local, st->cancellable, load_done, st);
+  g_main_loop_run (st->loop);
+  if (!st->ok)
+    {
+      g_propagate_error (error, g_steal_pointer (&st->error));
+      return NULL;
+    }
+  st->ok = FALSE;
   return HERON_BACKEND (g_steal_pointer (&local));
 }
 
@@ -173,7 +188,7 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
       status = 1;
       goto out;
     }
-  backend = make_backend (model, n_ctx, threads, st.cancellable, &error);
+  backend = make_backend (model, n_ctx, threads, &st, &error);
   if (backend == NULL)
     {
       heron_cli_error ("ask", "%s", error->message);

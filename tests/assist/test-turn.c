@@ -384,6 +384,34 @@ test_busy_and_invalid (Fixture *f, gconstpointer data)
 }
 
 static void
+chained_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  g_assert_true (heron_turn_finish (HERON_TURN (source), result, NULL));
+  g_assert_false (heron_turn_get_running (HERON_TURN (source)));
+  /* The next question straight from the callback. */
+  reset_stream (f);
+  heron_turn_ask_async (HERON_TURN (source), "second", NULL, turn_done, f);
+}
+
+static void
+test_chain_in_callback (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) msgs = NULL;
+
+  heron_turn_ask_async (f->turn, "first", NULL, chained_done, f);
+  wait_turn (f);
+  g_assert_no_error (f->error);
+  g_assert_true (f->ok);
+  msgs = heron_store_get_messages_sync (f->store, heron_turn_get_conversation_id (f->turn),
+                                        NULL, &error);
+  g_assert_cmpuint (msgs->len, ==, 4);
+  g_assert_cmpstr (heron_message_get_content (msgs->pdata[2]), ==, "second");
+}
+
+static void
 test_build_request (void)
 {
   g_autoptr(GPtrArray) history = g_ptr_array_new_with_free_func (g_object_unref);
@@ -465,6 +493,7 @@ main (int argc, char **argv)
   ADD ("regenerate-and-edit", test_regenerate_and_edit);
   ADD ("busy-and-invalid", test_busy_and_invalid);
   ADD ("conversation-settings", test_conversation_settings);
+  ADD ("chain-in-callback", test_chain_in_callback);
   g_test_add_func ("/heron/assist/turn/stats-json", test_stats_json);
   g_test_add_func ("/heron/assist/turn/build-request", test_build_request);
   return g_test_run ();
