@@ -156,6 +156,10 @@ detect (const char *t)
   /* Order as in llama.cpp's detector: ChatML markers first, then [INST], ... */
   if (has (t, "<|im_start|>"))
     {
+      /* A generation prompt that opens the reasoning block. */
+      if (has (t, "<|im_start|>assistant\\n<think>\\n'")
+          || has (t, "<|im_start|>assistant\n<think>\n'"))
+        return has (t, "reasoning_content") ? HR_CHAT_QWEN3_THINKING : HR_CHAT_QWQ;
       if (has (t, "<think>"))
         return HR_CHAT_QWEN3;
       if (has (t, "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."))
@@ -205,6 +209,8 @@ static const char *const family_names[HR_CHAT_N_FAMILIES] = {
   [HR_CHAT_QWEN2] = "qwen2",
   [HR_CHAT_QWEN25] = "qwen2.5",
   [HR_CHAT_QWEN3] = "qwen3",
+  [HR_CHAT_QWEN3_THINKING] = "qwen3-thinking",
+  [HR_CHAT_QWQ] = "qwq",
   [HR_CHAT_LLAMA3] = "llama3",
   [HR_CHAT_LLAMA2] = "llama2",
   [HR_CHAT_MISTRAL] = "mistral",
@@ -252,7 +258,7 @@ hr_chat_template_has_bos (hr_chat_family f)
 bool
 hr_chat_starts_in_think (hr_chat_family f)
 {
-  return f == HR_CHAT_DEEPSEEK_R1;
+  return f == HR_CHAT_DEEPSEEK_R1 || f == HR_CHAT_QWQ || f == HR_CHAT_QWEN3_THINKING;
 }
 
 const char *
@@ -264,6 +270,8 @@ hr_chat_end_of_turn (hr_chat_family f)
     case HR_CHAT_QWEN2:
     case HR_CHAT_QWEN25:
     case HR_CHAT_QWEN3:
+    case HR_CHAT_QWEN3_THINKING:
+    case HR_CHAT_QWQ:
       return "<|im_end|>";
     case HR_CHAT_LLAMA3:
       return "<|eot_id|>";
@@ -317,9 +325,11 @@ format_chatml (sbuf *b, const hr_chat_msg *m, size_t n, const char *default_syst
  * ggml-vocab-qwen2.gguf): an assistant turn's content is split at '</think>' into reasoning
  * and answer; turns before the last user query keep only the answer, later ones are
  * re-wrapped as <think>\nREASONING\n</think>\n\nANSWER when they are the last message or
- * have reasoning. */
+ * have reasoning. The Qwen3 ...-Thinking-2507 models use the same template with a generation
+ * prompt that opens the block: '<|im_start|>assistant\n<think>\n'. */
 static void
-format_qwen3 (sbuf *b, const hr_chat_msg *m, size_t n, bool gen, bool thinking)
+format_qwen3 (sbuf *b, const hr_chat_msg *m, size_t n, bool gen, bool thinking,
+              bool opens_think)
 {
   size_t last_query = n ? n - 1 : 0;
 
@@ -379,9 +389,45 @@ format_qwen3 (sbuf *b, const hr_chat_msg *m, size_t n, bool gen, bool thinking)
   if (gen)
     {
       sb_add (b, "<|im_start|>assistant\n");
-      if (!thinking)
+      if (opens_think)
+        sb_add (b, "<think>\n");
+      else if (!thinking)
         sb_add (b, "<think>\n\n</think>\n\n");
     }
+}
+
+/* QwQ-32B (llama.cpp models/templates/Qwen-QwQ-32B.jinja): ChatML without a default system
+ * prompt; every assistant turn but the last keeps only what follows its last '</think>'
+ * (left-stripped of newlines); the generation prompt opens the reasoning block. */
+static void
+format_qwq (sbuf *b, const hr_chat_msg *m, size_t n, bool gen)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      span c = span_of (m[i].content);
+
+      if (!role_is (&m[i], "system") && !role_is (&m[i], "user")
+          && !role_is (&m[i], "assistant"))
+        continue;
+      if (role_is (&m[i], "assistant") && i != n - 1)
+        {
+          ptrdiff_t end = span_find (c, "</think>", true);
+
+          if (end >= 0)
+            {
+              c.p += end + strlen ("</think>");
+              c.n -= (size_t) end + strlen ("</think>");
+              c = strip_char (c, '\n', true, false);
+            }
+        }
+      sb_add (b, "<|im_start|>");
+      sb_add (b, m[i].role);
+      sb_add (b, "\n");
+      sb_span (b, c);
+      sb_add (b, "<|im_end|>\n");
+    }
+  if (gen)
+    sb_add (b, "<|im_start|>assistant\n<think>\n");
 }
 
 /* Llama 3 / 3.1 Instruct (ggml-vocab-llama-bpe.gguf's template, Meta-Llama-3-8B-Instruct):
@@ -657,7 +703,13 @@ hr_chat_format_ex (hr_chat_family f, const hr_chat_msg *msgs, size_t n,
                      "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.", gen);
       break;
     case HR_CHAT_QWEN3:
-      format_qwen3 (&b, msgs, n, gen, thinking);
+      format_qwen3 (&b, msgs, n, gen, thinking, false);
+      break;
+    case HR_CHAT_QWEN3_THINKING:
+      format_qwen3 (&b, msgs, n, gen, true, true);
+      break;
+    case HR_CHAT_QWQ:
+      format_qwq (&b, msgs, n, gen);
       break;
     case HR_CHAT_LLAMA3:
       format_llama3 (&b, msgs, n, gen);

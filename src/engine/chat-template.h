@@ -26,6 +26,9 @@ typedef enum {
   HR_CHAT_QWEN25,        /* ChatML + default system "You are Qwen, created by Alibaba..." */
   HR_CHAT_QWEN3,         /* ChatML + <think>: reasoning dropped from turns before the last
                           * user query, kept (re-wrapped) after it */
+  HR_CHAT_QWEN3_THINKING,/* Qwen3 ...-Thinking-2507: as Qwen3, the prompt opens <think> */
+  HR_CHAT_QWQ,           /* QwQ-32B: ChatML, earlier answers without reasoning, the prompt
+                          * opens <think> */
   HR_CHAT_LLAMA3,        /* <|start_header_id|>role<|end_header_id|>\n\n...<|eot_id|> */
   HR_CHAT_LLAMA2,        /* <s>[INST] <<SYS>>...<</SYS>> ... [/INST] answer </s> */
   HR_CHAT_MISTRAL,       /* Mistral 7B Instruct v0.1/v0.2: [INST] ... [/INST]answer</s> */
@@ -66,7 +69,8 @@ char *hr_chat_format_ex (hr_chat_family f, const hr_chat_msg *msgs, size_t n,
 
 /* Does the family's template start with bos_token? */
 bool        hr_chat_template_has_bos (hr_chat_family f);
-/* Does the generation prompt leave the model inside a <think> block (DeepSeek-R1)? */
+/* Does the generation prompt leave the model inside a <think> block (DeepSeek-R1, QwQ,
+ * Qwen3 thinking)? */
 bool        hr_chat_starts_in_think (hr_chat_family f);
 /* Text that ends an assistant turn in this family ("<|im_end|>", "<|eot_id|>", ...). */
 const char *hr_chat_end_of_turn (hr_chat_family f);

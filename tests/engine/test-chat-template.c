@@ -50,6 +50,9 @@ static const struct {
  *   qwen2.5, deepseek-r1, phi3, gemma: llama.cpp models/templates/
  *            Qwen-Qwen2.5-7B-Instruct.jinja, deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja,
  *            microsoft-Phi-3.5-mini-instruct.jinja, google-gemma-2-2b-it.jinja
+ *   qwq      llama.cpp models/templates/Qwen-QwQ-32B.jinja
+ *   qwen3-thinking: the qwen3 template with the generation prompt of Qwen3 ...-Thinking-2507
+ *            ('<|im_start|>assistant\n<think>\n')
  *   llama2   meta-llama/Llama-2-7b-chat-hf tokenizer_config.json
  *   mistral  mistralai/Mistral-7B-Instruct-v0.2 tokenizer_config.json
  *   zephyr   TinyLlama/TinyLlama-1.1B-Chat-v1.0 tokenizer_config.json
@@ -132,6 +135,19 @@ static const struct {
     "<|im_start|>user\nHi there <|im_end|>\n<|im_start|>assistant\n"
     " Hello! <|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n"
     "<|im_start|>assistant\n" },
+  { "qwq", 1,
+    "<|im_start|>system\nYou are terse.<|im_end|>\n"
+    "<|im_start|>user\nHi there <|im_end|>\n<|im_start|>assistant\n"
+    " Hello! <|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n"
+    "<|im_start|>assistant\n<think>\n" },
+  { "qwq", 3,
+    "<|im_start|>user\nQ1<|im_end|>\n<|im_start|>assistant\n"
+    "A1<|im_end|>\n<|im_start|>user\nQ2<|im_end|>\n"
+    "<|im_start|>assistant\n<think>\nplan b\n\n"
+    "</think>\n\nA2<|im_end|>\n" },
+  { "qwen3-thinking", 2,
+    "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    "<think>\n" },
 };
 
 static void
@@ -237,6 +253,11 @@ test_detect_snippets (void)
     { "{{ '<start_of_turn>' + role + '\\n' + message['content'] | trim + '<end_of_turn>\\n' }}",
       HR_CHAT_GEMMA },
     { "{{ '<|user|>\\n' + message['content'] + eos_token }}", HR_CHAT_ZEPHYR },
+    { "{%- if not loop.last %}{%- set content = message.content.split('</think>')[-1] %}"
+      "{%- endif %}{{- '<|im_start|>' + message.role + '\\n' + content }}"
+      "{{- '<|im_start|>assistant\\n<think>\\n' }}", HR_CHAT_QWQ },
+    { "{%- if message.reasoning_content is defined %}{%- endif %}"
+      "{{- '<|im_start|>assistant\\n<think>\\n' }}", HR_CHAT_QWEN3_THINKING },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)
@@ -255,6 +276,8 @@ test_detect_snippets (void)
 
   g_assert_true (hr_chat_starts_in_think (HR_CHAT_DEEPSEEK_R1));
   g_assert_false (hr_chat_starts_in_think (HR_CHAT_QWEN3));
+  g_assert_true (hr_chat_starts_in_think (HR_CHAT_QWQ));
+  g_assert_true (hr_chat_starts_in_think (HR_CHAT_QWEN3_THINKING));
   g_assert_cmpstr (hr_chat_end_of_turn (HR_CHAT_QWEN3), ==, "<|im_end|>");
   g_assert_cmpstr (hr_chat_end_of_turn (HR_CHAT_LLAMA3), ==, "<|eot_id|>");
   g_assert_cmpstr (hr_chat_end_of_turn (HR_CHAT_GEMMA), ==, "<end_of_turn>");
