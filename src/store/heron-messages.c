@@ -347,6 +347,46 @@ fail:
   return NULL;
 }
 
+static gpointer
+sources_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **error)
+{
+  MsgArgs *a = data;
+  g_autoptr(sqlite3_stmt) stmt = heron_store_prepare (db,
+      "UPDATE messages SET sources_json = ?2 WHERE id = ?1", error);
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, a->id);
+  bind_text (stmt, 2, a->sources_json);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return GINT_TO_POINTER (heron_store_set_sql_error (error, db, "message sources"));
+  if (sqlite3_changes (db) == 0)
+    {
+      g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
+                   _("There is no message %" G_GINT64_FORMAT "."), a->id);
+      return NULL;
+    }
+  return GINT_TO_POINTER (TRUE);
+}
+
+static gpointer
+get_message_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **error)
+{
+  MsgArgs *a = data;
+  g_autoptr(GPtrArray) rows = select_messages (db,
+      "SELECT " HERON_MESSAGE_COLUMNS " FROM messages WHERE id = ?", a->id, error);
+
+  if (rows == NULL)
+    return NULL;
+  if (rows->len == 0)
+    {
+      g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
+                   _("There is no message %" G_GINT64_FORMAT "."), a->id);
+      return NULL;
+    }
+  return g_object_ref (rows->pdata[0]);
+}
+
 /* ---- public wrappers ------------------------------------------------------------------ */
 
 static gpointer
@@ -547,4 +587,51 @@ heron_store_delete_message_sync (HeronStore *store, gint64 id, GCancellable *can
                                  GError **error)
 {
   return run_sync (store, delete_job, msg_args_new (id), cancellable, error) != NULL;
+}
+
+static MsgArgs *
+sources_args (gint64 id, const char *sources_json)
+{
+  MsgArgs *a = msg_args_new (id);
+
+  a->sources_json = g_strdup (sources_json);
+  return a;
+}
+
+void
+heron_store_set_message_sources_async (HeronStore *store, gint64 id, const char *sources_json,
+                                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                                       gpointer user_data)
+{
+  heron_store_run_async (store, sources_job, sources_args (id, sources_json), msg_args_free,
+                         NULL, cancellable, callback, user_data);
+}
+
+gboolean
+heron_store_set_message_sources_sync (HeronStore *store, gint64 id, const char *sources_json,
+                                      GCancellable *cancellable, GError **error)
+{
+  return run_sync (store, sources_job, sources_args (id, sources_json), cancellable,
+                   error) != NULL;
+}
+
+void
+heron_store_get_message_async (HeronStore *store, gint64 id, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+  heron_store_run_async (store, get_message_job, msg_args_new (id), msg_args_free,
+                         g_object_unref, cancellable, callback, user_data);
+}
+
+HeronMessage *
+heron_store_get_message_finish (HeronStore *store, GAsyncResult *result, GError **error)
+{
+  return heron_store_run_finish (store, result, error);
+}
+
+HeronMessage *
+heron_store_get_message_sync (HeronStore *store, gint64 id, GCancellable *cancellable,
+                              GError **error)
+{
+  return run_sync (store, get_message_job, msg_args_new (id), cancellable, error);
 }

@@ -66,6 +66,28 @@ gboolean heron_store_finish_message_sync  (HeronStore *store, gint64 id, const c
                                            const char *error_text, const char *stats_json,
                                            GCancellable *cancellable, GError **error);
 
+/* The sources (web pages, documents) an answer cites, as JSON chosen by the caller
+ * (the web layer); NULL clears them. */
+void     heron_store_set_message_sources_async (HeronStore *store, gint64 id,
+                                                const char *sources_json,
+                                                GCancellable *cancellable,
+                                                GAsyncReadyCallback callback,
+                                                gpointer user_data);
+gboolean heron_store_set_message_sources_sync  (HeronStore *store, gint64 id,
+                                                const char *sources_json,
+                                                GCancellable *cancellable, GError **error);
+
+/* One message by id (any branch), e.g. to open a search hit that is not on the active
+ * path; HERON_STORE_ERROR_NOT_FOUND when there is none. */
+void          heron_store_get_message_async  (HeronStore *store, gint64 id,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer user_data);
+HeronMessage *heron_store_get_message_finish (HeronStore *store, GAsyncResult *result,
+                                              GError **error);
+HeronMessage *heron_store_get_message_sync   (HeronStore *store, gint64 id,
+                                              GCancellable *cancellable, GError **error);
+
 /* Delete one message; its children move up to its parent, so the rest of the branch stays
  * reachable. */
 void     heron_store_delete_message_async (HeronStore *store, gint64 id,

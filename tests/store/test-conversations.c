@@ -225,6 +225,23 @@ test_branches (Fixture *f, gconstpointer data)
   g_assert_cmpstr (heron_message_get_content (path->pdata[0]), ==, "u1");
   g_assert_cmpstr (heron_message_get_content (path->pdata[3]), ==, "a2b");
 
+  /* Any message can be fetched, on the path or not; sources are stored as given. */
+  {
+    g_autoptr(HeronMessage) old_branch = heron_store_get_message_sync (f->store,
+                                           heron_message_get_id (a2), NULL, &error);
+    g_autoptr(HeronMessage) got = NULL;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (heron_message_get_content (old_branch), ==, "a2");
+    g_assert_true (heron_store_set_message_sources_sync (f->store, heron_message_get_id (a2c),
+                                                         "[{\"n\":1}]", NULL, &error));
+    got = heron_store_get_message_sync (f->store, heron_message_get_id (a2c), NULL, &error);
+    g_assert_cmpstr (heron_message_get_sources_json (got), ==, "[{\"n\":1}]");
+    g_assert_null (heron_store_get_message_sync (f->store, 99999, NULL, &error));
+    g_assert_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+
   /* Deleting a message in the middle keeps its descendants on the path. */
   g_assert_true (heron_store_delete_message_sync (f->store, heron_message_get_id (a1), NULL,
                                                   &error));
