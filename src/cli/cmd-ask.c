@@ -156,7 +156,9 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
   g_option_context_set_summary (octx, _("Ask a question and stream the answer; the "
                                         "conversation is stored like the app's. The "
                                         "conversation id is printed on stderr as "
-                                        "“conversation: ID”."));
+                                        "“conversation: ID”.\n\nExit status: 0 answered, "
+                                        "1 failed, 2 usage error, 130 stopped with Ctrl+C "
+                                        "(a partial answer is kept)."));
   g_option_context_add_main_entries (octx, entries, GETTEXT_PACKAGE);
   if (!heron_cli_parse (octx, &argc, &argv, &status))
     return status;
