@@ -27,7 +27,7 @@ struct _HeronTurn
   GTask                  *task;
   HeronMessage           *question;
   HeronMessage           *answer;
-  guint                   timer;
+  GSource                *timer;           /* on the caller's thread-default context */
   gboolean                dirty;
   gboolean                write_in_flight;
   guint                   n_writes;
@@ -202,6 +202,15 @@ fail:
 /* ---- streaming ------------------------------------------------------------------------- */
 
 static void
+stop_timer (HeronTurn *self)
+{
+  if (self->timer == NULL)
+    return;
+  g_source_destroy (self->timer);
+  g_clear_pointer (&self->timer, g_source_unref);
+}
+
+static void
 write_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(HeronTurn) self = user_data;
@@ -285,7 +294,7 @@ chat_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *stats_json = NULL;
   HeronMessageState state;
 
-  g_clear_handle_id (&self->timer, g_source_remove);
+  stop_timer (self);
   if (stats)
     {
       stats_json = heron_chat_stats_to_json (stats);
@@ -361,7 +370,9 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
                                       p->question ? heron_message_get_content (p->question)
                                                   : NULL, &params);
   request->session = p->conversation_id;
-  self->timer = g_timeout_add (self->write_interval, write_tick, self);
+  self->timer = g_timeout_source_new (self->write_interval);
+  g_source_set_callback (self->timer, write_tick, self, NULL);
+  g_source_attach (self->timer, g_main_context_get_thread_default ());
   heron_backend_chat_async (self->backend, request, on_delta, self,
                             g_task_get_cancellable (task), chat_done, task);
 }
@@ -451,7 +462,7 @@ heron_turn_dispose (GObject *object)
 {
   HeronTurn *self = HERON_TURN (object);
 
-  g_clear_handle_id (&self->timer, g_source_remove);
+  stop_timer (self);
   G_OBJECT_CLASS (heron_turn_parent_class)->dispose (object);
 }
 
