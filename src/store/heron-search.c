@@ -1,7 +1,8 @@
 /* heron-search.c: message search. Terms of 3+ characters go through the FTS5 trigram
  * index; shorter ones (a trigram index cannot match them, and LIKE on the FTS table returns
  * nothing for short non-ASCII patterns: PITFALLS.md) are checked with instr() on the
- * content table, ANDed with the indexed terms.
+ * content table, ANDed with the indexed terms. An answer still streaming is not searched
+ * (it is indexed when it ends; after a crash, when it is marked interrupted).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -121,7 +122,7 @@ search_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **erro
   g_string_append (sql, "SELECT m.id, m.conversation_id, c.title, m.created_at, m.content, "
                         "m.reasoning FROM messages m "
                         "JOIN conversations c ON c.id = m.conversation_id "
-                        "WHERE c.deleted_at IS NULL");
+                        "WHERE c.deleted_at IS NULL AND m.state != 'streaming'");
   if (match->len)
     g_string_append (sql, " AND m.id IN (SELECT rowid FROM messages_fts "
                           "WHERE messages_fts MATCH ?1)");
