@@ -279,6 +279,11 @@ test_streaming_and_recovery (Fixture *f, gconstpointer data)
   g_assert_cmpint (test_raw_int (raw, "SELECT count(*) FROM messages_fts "
                                       "WHERE messages_fts MATCH 'Herons are'"), ==, 0);
   sqlite3_close (raw);
+  /* ...nor found by the short-query scan ("re" only occurs in the answer). */
+  {
+    g_autoptr(GPtrArray) hits = heron_store_search_sync (f->store, "re", 0, NULL, &error);
+    g_assert_cmpuint (hits->len, ==, 0);
+  }
 
   g_assert_true (heron_store_finish_message_sync (f->store, heron_message_get_id (a),
                                                   "Herons are birds.", "thinking",
@@ -291,6 +296,10 @@ test_streaming_and_recovery (Fixture *f, gconstpointer data)
   stats = test_raw_text (raw, "SELECT stats_json FROM messages WHERE state = 'complete' "
                               "AND role = 'assistant'");
   g_assert_cmpstr (stats, ==, "{\"completion_tokens\":4}");
+  {
+    g_autoptr(GPtrArray) hits = heron_store_search_sync (f->store, "re", 0, NULL, &error);
+    g_assert_cmpuint (hits->len, ==, 1);
+  }
   {
     g_autofree char *check = test_raw_text (raw, "PRAGMA integrity_check");
     g_assert_cmpstr (check, ==, "ok");
