@@ -12,6 +12,7 @@
 #include "heron-conversations.h"
 #include "heron-messages.h"
 #include "heron-export.h"
+#include "heron-search.h"
 #include "heron-conversation-model.h"
 #include "store-test-util.h"
 
