@@ -161,6 +161,9 @@ heron_application_startup (GApplication *app)
     { "win.new-chat", { "<Control>n", NULL } },
     { "win.open-model", { "<Control>o", NULL } },
     { "win.toggle-sidebar", { "F9", NULL } },
+    { "window.close", { "<Control>w", NULL } },
+    { "chat.search", { "<Control>f", NULL } },
+    { "chat.stop", { "Escape", NULL } },
   };
 
   g_assert (HERON_IS_APPLICATION (self));

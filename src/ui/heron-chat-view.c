@@ -1,8 +1,7 @@
 /* heron-chat-view.c: the chat page: header bar, messages and composer.
  *
- * Until the assist layer drives real turns, a sent message is only shown in the list
- * (the class handler of ::send-requested); the chat code connects to ::send-requested
- * and replaces that list with the conversation's own GListModel.
+ * The chat code (heron-chat.c) connects to ::send-requested to run a turn and gives the
+ * message list the conversation's own GListModel.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,6 +13,7 @@
 
 #include "heron-chat-view.h"
 #include "heron-composer.h"
+#include "heron-message-list.h"
 
 struct _HeronChatView
 {
@@ -22,11 +22,9 @@ struct _HeronChatView
   /* Template Widgets */
   AdwHeaderBar   *header_bar;
   GtkStack       *stack;
-  GtkListBox     *message_list;
+  AdwWindowTitle *window_title;
+  HeronMessageList *message_list;
   HeronComposer  *composer;
-
-  /* Owned References */
-  GListStore     *messages;
 };
 
 enum {
@@ -38,49 +36,14 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (HeronChatView, heron_chat_view, GTK_TYPE_WIDGET)
 
-static GtkWidget *
-heron_chat_view_create_row (gpointer item,
-                            gpointer user_data)
-{
-  GtkWidget *label;
-
-  /* Plain text on purpose: message text is never read as Pango markup. */
-  label = g_object_new (GTK_TYPE_LABEL,
-                        "label", gtk_string_object_get_string (GTK_STRING_OBJECT (item)),
-                        "use-markup", FALSE,
-                        "wrap", TRUE,
-                        "wrap-mode", PANGO_WRAP_WORD_CHAR,
-                        "selectable", TRUE,
-                        "xalign", 0.0f,
-                        "halign", GTK_ALIGN_END,
-                        "css-classes", (const char *[]) { "user-message", NULL },
-                        NULL);
-  return g_object_new (GTK_TYPE_LIST_BOX_ROW,
-                       "child", label,
-                       "activatable", FALSE,
-                       "focusable", FALSE,
-                       NULL);
-}
-
-static void
-heron_chat_view_update (HeronChatView *self)
-{
-  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0;
-
-  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "messages");
-}
-
 static void
 heron_chat_view_real_send_requested (HeronChatView *self,
                                      const char    *text)
 {
-  g_autoptr(GtkStringObject) item = gtk_string_object_new (text);
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
 
   g_debug ("send-requested: %ld characters, %u lines",
            g_utf8_strlen (text, -1), g_strv_length (lines));
-
-  g_list_store_append (self->messages, item);
 }
 
 static void
@@ -110,7 +73,6 @@ heron_chat_view_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), HERON_TYPE_CHAT_VIEW);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
-  g_clear_object (&self->messages);
 
   G_OBJECT_CLASS (heron_chat_view_parent_class)->dispose (object);
 }
@@ -130,8 +92,7 @@ heron_chat_view_class_init (HeronChatViewClass *klass)
    * @self: a #HeronChatView
    * @text: the message the user sent
    *
-   * Emitted when the user sends a message. The default handler shows the text in the
-   * message list; the chat code connects here to run a turn.
+   * Emitted when the user sends a message; the chat code connects here to run a turn.
    */
   signals[SEND_REQUESTED] =
     g_signal_new_class_handler ("send-requested",
@@ -146,6 +107,7 @@ heron_chat_view_class_init (HeronChatViewClass *klass)
                                                "/io/github/heronchat/Heron/ui/heron-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, HeronChatView, header_bar);
   gtk_widget_class_bind_template_child (widget_class, HeronChatView, stack);
+  gtk_widget_class_bind_template_child (widget_class, HeronChatView, window_title);
   gtk_widget_class_bind_template_child (widget_class, HeronChatView, message_list);
   gtk_widget_class_bind_template_child (widget_class, HeronChatView, composer);
   gtk_widget_class_bind_template_callback (widget_class, heron_chat_view_composer_send_cb);
@@ -154,6 +116,7 @@ heron_chat_view_class_init (HeronChatViewClass *klass)
   gtk_widget_class_set_css_name (widget_class, "heronchatview");
 
   g_type_ensure (HERON_TYPE_COMPOSER);
+  g_type_ensure (HERON_TYPE_MESSAGE_LIST);
 }
 
 static void
@@ -165,13 +128,7 @@ heron_chat_view_init (HeronChatView *self)
 
   layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-
-  self->messages = g_list_store_new (GTK_TYPE_STRING_OBJECT);
-  gtk_list_box_bind_model (self->message_list, G_LIST_MODEL (self->messages),
-                           heron_chat_view_create_row, NULL, NULL);
-  g_signal_connect_object (self->messages, "items-changed",
-                           G_CALLBACK (heron_chat_view_update), self, G_CONNECT_SWAPPED);
-  heron_chat_view_update (self);
+  gtk_stack_set_visible_child_name (self->stack, "empty");
 }
 
 GtkWidget *
@@ -207,16 +164,35 @@ heron_chat_view_get_composer (HeronChatView *self)
 }
 
 /**
- * heron_chat_view_get_messages:
+ * heron_chat_view_get_message_list:
  *
- * Returns: (transfer none): the shown messages, a #GListModel of #GtkStringObject
+ * Returns: (transfer none): the list of the conversation's messages
  */
-GListModel *
-heron_chat_view_get_messages (HeronChatView *self)
+HeronMessageList *
+heron_chat_view_get_message_list (HeronChatView *self)
 {
   g_return_val_if_fail (HERON_IS_CHAT_VIEW (self), NULL);
 
-  return G_LIST_MODEL (self->messages);
+  return self->message_list;
+}
+
+/* "empty" (no model yet) or "messages". */
+void
+heron_chat_view_set_page (HeronChatView *self,
+                          const char    *name)
+{
+  g_return_if_fail (HERON_IS_CHAT_VIEW (self));
+
+  gtk_stack_set_visible_child_name (self->stack, name);
+}
+
+void
+heron_chat_view_set_title (HeronChatView *self,
+                           const char    *title)
+{
+  g_return_if_fail (HERON_IS_CHAT_VIEW (self));
+
+  adw_window_title_set_title (self->window_title, title);
 }
 
 void
@@ -224,6 +200,5 @@ heron_chat_view_clear (HeronChatView *self)
 {
   g_return_if_fail (HERON_IS_CHAT_VIEW (self));
 
-  g_list_store_remove_all (self->messages);
   heron_composer_set_text (self->composer, "");
 }

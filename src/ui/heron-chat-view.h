@@ -6,6 +6,8 @@
 
 #include <adwaita.h>
 
+#include "heron-message-list.h"
+
 G_BEGIN_DECLS
 
 #define HERON_TYPE_CHAT_VIEW (heron_chat_view_get_type ())
@@ -15,7 +17,11 @@ G_DECLARE_FINAL_TYPE (HeronChatView, heron_chat_view, HERON, CHAT_VIEW, GtkWidge
 GtkWidget    *heron_chat_view_new            (void);
 AdwHeaderBar *heron_chat_view_get_header_bar (HeronChatView *self);
 GtkWidget    *heron_chat_view_get_composer   (HeronChatView *self);
-GListModel   *heron_chat_view_get_messages   (HeronChatView *self);
+HeronMessageList *heron_chat_view_get_message_list (HeronChatView *self);
+void          heron_chat_view_set_page       (HeronChatView *self,
+                                              const char    *name);
+void          heron_chat_view_set_title      (HeronChatView *self,
+                                              const char    *title);
 void          heron_chat_view_clear          (HeronChatView *self);
 
 G_END_DECLS

@@ -24,6 +24,8 @@ struct _HeronComposer
 
   /* TRUE while an input method shows uncommitted text (pinyin, compose sequences) */
   guint        preedit_active : 1;
+  /* TRUE while an answer is generated: the send button is a Stop button (chat.stop). */
+  guint        busy : 1;
 };
 
 enum {
@@ -88,6 +90,9 @@ _heron_composer_handle_enter (HeronComposer   *self,
   /* Shift+Enter: let the text view insert a new line. */
   if ((state & GDK_SHIFT_MASK) != 0)
     return FALSE;
+  /* One answer at a time: Enter keeps the text until the current answer ends. */
+  if (self->busy)
+    return TRUE;
 
   if (heron_composer_has_text (self))
     gtk_widget_activate_action (GTK_WIDGET (self), "composer.send", NULL);
@@ -245,4 +250,27 @@ _heron_composer_get_text_view (HeronComposer *self)
   g_return_val_if_fail (HERON_IS_COMPOSER (self), NULL);
 
   return self->text_view;
+}
+
+/* While BUSY the send button stops the answer being generated instead of sending. */
+void
+heron_composer_set_busy (HeronComposer *self,
+                         gboolean       busy)
+{
+  g_return_if_fail (HERON_IS_COMPOSER (self));
+
+  self->busy = !!busy;
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self->send_button),
+                                  busy ? "chat.stop" : "composer.send");
+  gtk_button_set_icon_name (self->send_button,
+                            busy ? "media-playback-stop-symbolic" : "go-up-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->send_button),
+                               busy ? _("Stop (Escape)") : _("Send Message (Enter)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->send_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  busy ? _("Stop") : _("Send Message"), -1);
+  if (busy)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->send_button), "suggested-action");
+  else
+    gtk_widget_add_css_class (GTK_WIDGET (self->send_button), "suggested-action");
 }

@@ -16,5 +16,7 @@ GtkWidget *heron_composer_new      (void);
 char      *heron_composer_get_text (HeronComposer *self);
 void       heron_composer_set_text (HeronComposer *self,
                                     const char    *text);
+void       heron_composer_set_busy (HeronComposer *self,
+                                    gboolean       busy);
 
 G_END_DECLS

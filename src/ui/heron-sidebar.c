@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "heron-chat-list.h"
 #include "heron-sidebar.h"
 
 struct _HeronSidebar
@@ -22,11 +23,10 @@ struct _HeronSidebar
   AdwHeaderBar       *header_bar;
   GtkSearchEntry     *search_entry;
   GtkStack           *stack;
-  GtkListView        *list_view;
+  HeronChatList      *chat_list;
 
   /* Owned References */
   GListModel         *model;
-  GtkSingleSelection *selection;
 };
 
 enum {
@@ -50,34 +50,6 @@ heron_sidebar_update (HeronSidebar *self)
 }
 
 static void
-heron_sidebar_setup_row_cb (GtkSignalListItemFactory *factory,
-                            GtkListItem              *list_item,
-                            gpointer                  user_data)
-{
-  GtkWidget *label = g_object_new (GTK_TYPE_LABEL,
-                                   "xalign", 0.0f,
-                                   "ellipsize", PANGO_ELLIPSIZE_END,
-                                   NULL);
-
-  gtk_list_item_set_child (list_item, label);
-}
-
-static void
-heron_sidebar_bind_row_cb (GtkSignalListItemFactory *factory,
-                           GtkListItem              *list_item,
-                           gpointer                  user_data)
-{
-  GObject *item = gtk_list_item_get_item (list_item);
-  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (list_item));
-  g_autofree char *title = NULL;
-
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (item), "title") != NULL)
-    g_object_get (item, "title", &title, NULL);
-
-  gtk_label_set_text (label, title != NULL && title[0] != '\0' ? title : _("Untitled Chat"));
-}
-
-static void
 heron_sidebar_dispose (GObject *object)
 {
   HeronSidebar *self = (HeronSidebar *)object;
@@ -86,7 +58,6 @@ heron_sidebar_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), HERON_TYPE_SIDEBAR);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
-  g_clear_object (&self->selection);
   g_clear_object (&self->model);
 
   G_OBJECT_CLASS (heron_sidebar_parent_class)->dispose (object);
@@ -152,12 +123,12 @@ heron_sidebar_class_init (HeronSidebarClass *klass)
   gtk_widget_class_bind_template_child (widget_class, HeronSidebar, header_bar);
   gtk_widget_class_bind_template_child (widget_class, HeronSidebar, search_entry);
   gtk_widget_class_bind_template_child (widget_class, HeronSidebar, stack);
-  gtk_widget_class_bind_template_child (widget_class, HeronSidebar, list_view);
-  gtk_widget_class_bind_template_callback (widget_class, heron_sidebar_setup_row_cb);
-  gtk_widget_class_bind_template_callback (widget_class, heron_sidebar_bind_row_cb);
+  gtk_widget_class_bind_template_child (widget_class, HeronSidebar, chat_list);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "heronsidebar");
+
+  g_type_ensure (HERON_TYPE_CHAT_LIST);
 }
 
 static void
@@ -170,9 +141,6 @@ heron_sidebar_init (HeronSidebar *self)
 
   layout = gtk_widget_get_layout_manager (GTK_WIDGET (self));
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
-
-  self->selection = gtk_single_selection_new (NULL);
-  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
 
   empty = g_list_store_new (G_TYPE_OBJECT);
   heron_sidebar_set_model (self, G_LIST_MODEL (empty));
@@ -225,8 +193,34 @@ heron_sidebar_set_model (HeronSidebar *self,
   g_set_object (&self->model, model);
   g_signal_connect_object (model, "items-changed",
                            G_CALLBACK (heron_sidebar_update), self, G_CONNECT_SWAPPED);
-  gtk_single_selection_set_model (self->selection, model);
+  heron_chat_list_set_model (self->chat_list, model);
   heron_sidebar_update (self);
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MODEL]);
+}
+
+/**
+ * heron_sidebar_get_search_entry:
+ *
+ * Returns: (transfer none): the search field above the conversations
+ */
+GtkSearchEntry *
+heron_sidebar_get_search_entry (HeronSidebar *self)
+{
+  g_return_val_if_fail (HERON_IS_SIDEBAR (self), NULL);
+
+  return self->search_entry;
+}
+
+/**
+ * heron_sidebar_get_chat_list:
+ *
+ * Returns: (transfer none): the list of conversations and search results
+ */
+HeronChatList *
+heron_sidebar_get_chat_list (HeronSidebar *self)
+{
+  g_return_val_if_fail (HERON_IS_SIDEBAR (self), NULL);
+
+  return self->chat_list;
 }

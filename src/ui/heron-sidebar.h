@@ -6,6 +6,8 @@
 
 #include <adwaita.h>
 
+#include "heron-chat-list.h"
+
 G_BEGIN_DECLS
 
 #define HERON_TYPE_SIDEBAR (heron_sidebar_get_type ())
@@ -17,5 +19,7 @@ AdwHeaderBar *heron_sidebar_get_header_bar (HeronSidebar *self);
 GListModel   *heron_sidebar_get_model      (HeronSidebar *self);
 void          heron_sidebar_set_model      (HeronSidebar *self,
                                             GListModel   *model);
+GtkSearchEntry *heron_sidebar_get_search_entry (HeronSidebar *self);
+HeronChatList  *heron_sidebar_get_chat_list    (HeronSidebar *self);
 
 G_END_DECLS

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n.h>
 
+#include "heron-chat.h"
 #include "heron-window.h"
 
 struct _HeronWindow
@@ -25,6 +26,7 @@ struct _HeronWindow
 
   /* Owned References */
   GSettings            *settings;
+  HeronChat            *chat;
 };
 
 enum {
@@ -54,11 +56,7 @@ heron_window_open_model_action (GtkWidget  *widget,
                                 const char *action_name,
                                 GVariant   *param)
 {
-  heron_window_show_unavailable (HERON_WINDOW (widget),
-                                 _("Model Files Are Not Supported Yet"),
-                                 _("This early version of Heron cannot load models. A later "
-                                   "version will open GGUF model files (Llama, Qwen 2 and "
-                                   "Qwen 3) and run them on this computer."));
+  heron_chat_open_model (HERON_WINDOW (widget)->chat);
 }
 
 static void
@@ -80,7 +78,7 @@ heron_window_new_chat_action (GtkWidget  *widget,
 {
   HeronWindow *self = HERON_WINDOW (widget);
 
-  heron_chat_view_clear (self->chat_view);
+  heron_chat_new_conversation (self->chat);
   if (adw_flap_get_folded (self->flap))
     adw_flap_set_reveal_flap (self->flap, FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->chat_view));
@@ -167,6 +165,7 @@ heron_window_dispose (GObject *object)
 {
   HeronWindow *self = (HeronWindow *)object;
 
+  g_clear_object (&self->chat);
   gtk_widget_dispose_template (GTK_WIDGET (self), HERON_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
@@ -263,6 +262,9 @@ heron_window_init (HeronWindow *self)
                            G_CALLBACK (heron_window_flap_notify_cb), self, G_CONNECT_SWAPPED);
   heron_window_update_header_bars (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->chat_view));
+
+  /* The store, the model, turns and the "chat." actions (heron-chat.c). */
+  self->chat = heron_chat_new (GTK_WIDGET (self));
 }
 
 HeronWindow *

@@ -1,0 +1,1169 @@
+/* heron-chat.c: what makes a window chat.
+ *
+ * One HeronChat per window. It opens the store (a database that cannot be opened or
+ * migrated gets a dialog with its path and is left untouched), runs HeronTurns for the
+ * composer (the turn streams off the main thread; rows redraw once per frame), keeps the
+ * sidebar's conversations and search results, and implements the "chat." actions that
+ * the message rows, the sidebar and the menus use.
+ *
+ * The model: HERON_TEST_BACKEND (tests), else HERON_MODEL (a GGUF path), else the model the
+ * user opens with "Open a Model File…"; one backend is shared by every window.
+ * "Connect to a Server…" is win.connect-server in heron-window.c, for the OpenAI backend.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "heron-chat"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "heron-chat.h"
+#include "heron-chat-list.h"
+#include "heron-composer.h"
+#include "heron-conversations.h"
+#include "heron-export.h"
+#include "heron-local-backend.h"
+#include "heron-message-list.h"
+#include "heron-messages.h"
+#include "heron-scripted-backend.h"
+#include "heron-search.h"
+#include "heron-turn.h"
+#include "heron-window.h"
+
+struct _HeronChat
+{
+  GObject                 parent_instance;
+
+  HeronWindow            *window;      /* not owned: the window owns us */
+  GSimpleActionGroup     *actions;
+  GCancellable           *cancellable; /* everything of this window */
+  GSettings              *settings;
+
+  HeronStore             *store;
+  HeronBackend           *backend;
+  HeronTurn              *turn;
+  HeronConversationList  *conversations;
+  HeronConversationModel *messages;
+
+  GCancellable           *turn_cancellable;
+  GCancellable           *search_cancellable;
+  char                   *pending_text;   /* the question being answered */
+  gint64                  editing_id;     /* user message being edited, or 0 */
+  gint64                  jump_to;        /* message to show once loaded, or 0 */
+};
+
+G_DEFINE_FINAL_TYPE (HeronChat, heron_chat, G_TYPE_OBJECT)
+
+static HeronBackend *shared_backend;
+
+static HeronChatView *
+chat_view (HeronChat *self)
+{
+  return heron_window_get_chat_view (self->window);
+}
+
+static HeronComposer *
+composer (HeronChat *self)
+{
+  return HERON_COMPOSER (heron_chat_view_get_composer (chat_view (self)));
+}
+
+static HeronMessageList *
+message_list (HeronChat *self)
+{
+  return heron_chat_view_get_message_list (chat_view (self));
+}
+
+static HeronChatList *
+chat_list (HeronChat *self)
+{
+  return heron_sidebar_get_chat_list (heron_window_get_sidebar (self->window));
+}
+
+static void
+toast (HeronChat  *self,
+       const char *title)
+{
+  heron_window_add_toast (self->window, adw_toast_new (title));
+}
+
+static void
+show_error (HeronChat  *self,
+            const char *heading,
+            const char *body)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self->window), heading, body);
+
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+set_action_enabled (HeronChat  *self,
+                    const char *name,
+                    gboolean    enabled)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self->actions), name);
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), enabled);
+}
+
+static HeronConversation *
+find_conversation (HeronChat *self,
+                   gint64     id)
+{
+  int pos;
+
+  if (self->conversations == NULL || id == 0)
+    return NULL;
+  pos = heron_conversation_list_find (self->conversations, id);
+  if (pos < 0)
+    return NULL;
+  /* The list holds a reference; callers use it at once. */
+  {
+    g_autoptr(HeronConversation) c = g_list_model_get_item (G_LIST_MODEL (self->conversations),
+                                                            pos);
+    return c;
+  }
+}
+
+static HeronMessage *
+find_message (HeronChat *self,
+              gint64     id)
+{
+  int pos;
+
+  if (self->messages == NULL)
+    return NULL;
+  pos = heron_conversation_model_find (self->messages, id);
+  if (pos < 0)
+    return NULL;
+  {
+    g_autoptr(HeronMessage) m = g_list_model_get_item (G_LIST_MODEL (self->messages), pos);
+    return m;
+  }
+}
+
+static gint64
+current_id (HeronChat *self)
+{
+  return self->messages != NULL
+         ? heron_conversation_model_get_conversation_id (self->messages) : 0;
+}
+
+static void
+update_title (HeronChat *self)
+{
+  HeronConversation *c = find_conversation (self, current_id (self));
+  const char *title = c != NULL ? heron_conversation_get_title (c) : NULL;
+
+  heron_chat_view_set_title (chat_view (self),
+                             title != NULL && *title != '\0' ? title : _("New Chat"));
+  heron_chat_list_select (chat_list (self), current_id (self));
+}
+
+static void
+update_state (HeronChat *self)
+{
+  gboolean running = heron_chat_get_running (self);
+  gboolean have_conversation = current_id (self) != 0;
+
+  heron_chat_view_set_page (chat_view (self), self->backend != NULL ? "messages" : "empty");
+  heron_composer_set_busy (composer (self), running);
+  set_action_enabled (self, "stop", running);
+  set_action_enabled (self, "regenerate", !running && self->backend != NULL);
+  set_action_enabled (self, "edit-message", !running && self->backend != NULL);
+  set_action_enabled (self, "delete-message", !running);
+  set_action_enabled (self, "export-markdown", have_conversation);
+  set_action_enabled (self, "export-json", have_conversation);
+  set_action_enabled (self, "copy-conversation", have_conversation);
+}
+
+/* ---- conversations ------------------------------------------------------------------- */
+
+static void
+set_messages (HeronChat              *self,
+              HeronConversationModel *messages)
+{
+  g_set_object (&self->messages, messages);
+  heron_message_list_set_model (message_list (self), G_LIST_MODEL (messages));
+  if (self->turn != NULL)
+    {
+      heron_turn_set_model (self->turn, messages);
+      heron_turn_set_conversation_id (self->turn,
+                                      heron_conversation_model_get_conversation_id (messages));
+    }
+  update_title (self);
+  update_state (self);
+}
+
+void
+heron_chat_new_conversation (HeronChat *self)
+{
+  g_autoptr(HeronConversationModel) messages = NULL;
+
+  g_return_if_fail (HERON_IS_CHAT (self));
+
+  if (self->store == NULL)
+    return;
+  if (self->turn_cancellable != NULL)
+    g_cancellable_cancel (self->turn_cancellable);
+  self->editing_id = 0;
+  messages = heron_conversation_model_new (self->store, 0);
+  set_messages (self, messages);
+  heron_chat_view_clear (chat_view (self));
+}
+
+static void
+loaded_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  HeronConversationModel *messages = HERON_CONVERSATION_MODEL (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!heron_conversation_model_load_finish (messages, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      return;
+    }
+  if (self->window == NULL)
+    return;
+  set_messages (self, messages);
+  if (self->jump_to != 0)
+    {
+      int pos = heron_conversation_model_find (messages, self->jump_to);
+
+      self->jump_to = 0;
+      if (pos >= 0)
+        heron_message_list_scroll_to_item (message_list (self), pos);
+    }
+}
+
+void
+heron_chat_open_conversation (HeronChat *self,
+                              gint64     conversation_id,
+                              gint64     message_id)
+{
+  g_autoptr(HeronConversationModel) messages = NULL;
+
+  g_return_if_fail (HERON_IS_CHAT (self));
+
+  if (self->store == NULL)
+    return;
+  if (conversation_id == current_id (self) && message_id == 0)
+    return;
+  if (self->turn_cancellable != NULL)
+    g_cancellable_cancel (self->turn_cancellable);
+  self->editing_id = 0;
+  self->jump_to = message_id;
+  messages = heron_conversation_model_new (self->store, conversation_id);
+  heron_conversation_model_load_async (messages, self->cancellable, loaded_cb,
+                                       g_object_ref (self));
+}
+
+static void
+conversation_activated_cb (HeronChat     *self,
+                           gint64         id,
+                           HeronChatList *list)
+{
+  heron_chat_open_conversation (self, id, 0);
+  if (adw_flap_get_folded (ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (list),
+                                                              ADW_TYPE_FLAP))))
+    heron_window_set_sidebar_visible (self->window, FALSE);
+}
+
+static void
+hit_activated_cb (HeronChat     *self,
+                  gint64         conversation_id,
+                  gint64         message_id,
+                  HeronChatList *list)
+{
+  heron_chat_open_conversation (self, conversation_id, message_id);
+}
+
+/* ---- turns ----------------------------------------------------------------------------- */
+
+static void
+turn_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = g_steal_pointer (&self->pending_text);
+
+  g_clear_object (&self->turn_cancellable);
+  if (!heron_turn_finish (HERON_TURN (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->window != NULL)
+    {
+      g_autofree char *composer_text = heron_composer_get_text (composer (self));
+
+      /* Nothing the user typed is lost: a failed question goes back into the composer. */
+      if (text != NULL && *composer_text == '\0')
+        heron_composer_set_text (composer (self), text);
+      toast (self, error->message);
+    }
+  g_debug ("turn finished: %s", error != NULL ? error->message : "complete");
+  if (self->window == NULL)
+    return;
+  update_title (self);
+  update_state (self);
+}
+
+static void
+turn_conversation_cb (HeronChat *self)
+{
+  if (self->conversations != NULL)
+    heron_conversation_list_reload_async (self->conversations, NULL, NULL, NULL);
+}
+
+static gboolean
+start_turn (HeronChat *self)
+{
+  if (self->backend == NULL || self->turn == NULL)
+    {
+      toast (self, _("Open a model file or connect to a server first"));
+      return FALSE;
+    }
+  if (heron_chat_get_running (self))
+    return FALSE;
+  g_set_object (&self->turn_cancellable, g_cancellable_new ());
+  {
+    g_autofree char *prompt = g_settings_get_string (self->settings, "system-prompt");
+
+    heron_turn_set_system_prompt (self->turn, *prompt != '\0' ? prompt : NULL);
+  }
+  heron_message_list_scroll_to_bottom (message_list (self));
+  return TRUE;
+}
+
+static void
+send_requested_cb (HeronChat     *self,
+                   const char    *text,
+                   HeronChatView *view)
+{
+  if (!start_turn (self))
+    {
+      heron_composer_set_text (composer (self), text);
+      return;
+    }
+  g_free (self->pending_text);
+  self->pending_text = g_strdup (text);
+  if (self->editing_id != 0)
+    heron_turn_edit_async (self->turn, self->editing_id, text, self->turn_cancellable,
+                           turn_done_cb, g_object_ref (self));
+  else
+    heron_turn_ask_async (self->turn, text, self->turn_cancellable, turn_done_cb,
+                          g_object_ref (self));
+  self->editing_id = 0;
+  update_state (self);
+}
+
+/* ---- actions --------------------------------------------------------------------------- */
+
+static void
+stop_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  HeronChat *self = user_data;
+
+  if (self->turn_cancellable != NULL)
+    g_cancellable_cancel (self->turn_cancellable);
+}
+
+static void
+copy_message_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  HeronMessage *m = find_message (self, g_variant_get_int64 (param));
+
+  if (m == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self->window)),
+                          heron_message_get_content (m));
+  toast (self, _("Copied"));
+}
+
+static void
+edit_message_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  HeronMessage *m = find_message (self, g_variant_get_int64 (param));
+
+  if (m == NULL || heron_message_get_role (m) != HERON_ROLE_USER)
+    return;
+  self->editing_id = heron_message_get_id (m);
+  heron_composer_set_text (composer (self), heron_message_get_content (m));
+  gtk_widget_grab_focus (GTK_WIDGET (composer (self)));
+  toast (self, _("Sending replaces this message and the answers after it"));
+}
+
+static void
+regenerate_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  HeronMessage *m = find_message (self, g_variant_get_int64 (param));
+
+  if (m == NULL || heron_message_get_role (m) != HERON_ROLE_ASSISTANT || !start_turn (self))
+    return;
+  heron_turn_regenerate_async (self->turn, heron_message_get_id (m), self->turn_cancellable,
+                               turn_done_cb, g_object_ref (self));
+  update_state (self);
+}
+
+static void
+reload_messages (HeronChat *self)
+{
+  if (self->messages != NULL && current_id (self) != 0)
+    heron_conversation_model_load_async (self->messages, self->cancellable, loaded_cb,
+                                         g_object_ref (self));
+}
+
+static void
+write_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!heron_store_write_finish (HERON_STORE (source), result, &error))
+    {
+      if (self->window != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      return;
+    }
+  if (self->window == NULL)
+    return;
+  reload_messages (self);
+  if (self->conversations != NULL)
+    heron_conversation_list_reload_async (self->conversations, NULL, NULL, NULL);
+}
+
+static void
+delete_message_action (GSimpleAction *action,
+                       GVariant      *param,
+                       gpointer       user_data)
+{
+  HeronChat *self = user_data;
+
+  heron_store_delete_message_async (self->store, g_variant_get_int64 (param), self->cancellable,
+                                    write_done_cb, g_object_ref (self));
+}
+
+static void
+rename_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    HeronChat        *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  gint64 id = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "heron-id"));
+  g_autofree char *title = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (g_strcmp0 (response, "rename") != 0 || *title == '\0')
+    return;
+  heron_store_rename_conversation_async (self->store, id, title, self->cancellable,
+                                         write_done_cb, g_object_ref (self));
+}
+
+static void
+rename_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  gint64 id = g_variant_get_int64 (param);
+  HeronConversation *c = find_conversation (self, id);
+  GtkWidget *dialog, *entry;
+
+  if (c == NULL)
+    return;
+  dialog = adw_message_dialog_new (GTK_WINDOW (self->window), _("Rename Conversation"), NULL);
+  entry = gtk_entry_new ();
+  gtk_editable_set_text (GTK_EDITABLE (entry), heron_conversation_get_title (c));
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Title"), -1);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"), "rename", _("_Rename"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "rename",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "rename");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "heron-id", GSIZE_TO_POINTER (id));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (rename_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+pin_action (GSimpleAction *action,
+            GVariant      *param,
+            gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  gint64 id = g_variant_get_int64 (param);
+  HeronConversation *c = find_conversation (self, id);
+
+  if (c == NULL)
+    return;
+  heron_store_pin_conversation_async (self->store, id, !heron_conversation_get_pinned (c),
+                                      self->cancellable, write_done_cb, g_object_ref (self));
+}
+
+static void
+delete_conversation_action (GSimpleAction *action,
+                            GVariant      *param,
+                            gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  gint64 id = g_variant_get_int64 (param);
+  AdwToast *undo;
+
+  heron_store_delete_conversation_async (self->store, id, self->cancellable, write_done_cb,
+                                         g_object_ref (self));
+  if (id == current_id (self))
+    heron_chat_new_conversation (self);
+  undo = adw_toast_new (_("Conversation deleted"));
+  adw_toast_set_button_label (undo, _("_Undo"));
+  adw_toast_set_action_name (undo, "chat.undo-delete");
+  adw_toast_set_action_target_value (undo, g_variant_new_int64 (id));
+  heron_window_add_toast (self->window, undo);
+}
+
+static void
+undo_delete_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  HeronChat *self = user_data;
+
+  heron_store_undelete_conversation_async (self->store, g_variant_get_int64 (param),
+                                           self->cancellable, write_done_cb,
+                                           g_object_ref (self));
+}
+
+static void
+search_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  GtkSearchEntry *entry = heron_sidebar_get_search_entry (heron_window_get_sidebar (self->window));
+
+  heron_window_set_sidebar_visible (self->window, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (entry));
+}
+
+static void
+search_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) hits = heron_store_search_finish (HERON_STORE (source), result, &error);
+
+  if (hits == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->window != NULL)
+        toast (self, error->message);
+      return;
+    }
+  if (self->window == NULL)
+    return;
+  g_debug ("search: %u hits", hits->len);
+  heron_chat_list_show_hits (chat_list (self), hits);
+}
+
+static void
+search_changed_cb (HeronChat      *self,
+                   GtkSearchEntry *entry)
+{
+  g_autofree char *query = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry))));
+
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  if (*query == '\0' || self->store == NULL)
+    {
+      heron_chat_list_show_hits (chat_list (self), NULL);
+      return;
+    }
+  self->search_cancellable = g_cancellable_new ();
+  heron_store_search_async (self->store, query, 50, self->search_cancellable, search_done_cb,
+                            g_object_ref (self));
+}
+
+static void
+stop_search_cb (HeronChat      *self,
+                GtkSearchEntry *entry)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  gtk_widget_grab_focus (GTK_WIDGET (composer (self)));
+}
+
+/* ---- export ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  HeronChat *self;
+  GFile     *file;     /* NULL: to the clipboard */
+} ExportData;
+
+static void
+saved_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
+    {
+      if (self->window != NULL)
+        show_error (self, _("Cannot Save the Conversation"), error->message);
+      return;
+    }
+  if (self->window != NULL)
+    toast (self, _("Conversation exported"));
+}
+
+static void
+exported_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  ExportData *data = user_data;
+  g_autoptr(HeronChat) self = data->self;
+  g_autoptr(GFile) file = data->file;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = heron_store_export_finish (HERON_STORE (source), result, &error);
+
+  g_free (data);
+  if (self->window == NULL)
+    return;
+  if (text == NULL)
+    {
+      toast (self, error->message);
+      return;
+    }
+  if (file == NULL)
+    {
+      gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self->window)), text);
+      toast (self, _("Conversation copied"));
+      return;
+    }
+  {
+    gsize len = strlen (text);
+    g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), len);
+
+    g_file_replace_contents_bytes_async (file, bytes, NULL, FALSE,
+                                         G_FILE_CREATE_REPLACE_DESTINATION, self->cancellable,
+                                         saved_cb, g_object_ref (self));
+  }
+}
+
+static void
+export_to (HeronChat         *self,
+           GFile             *file,
+           HeronExportFormat  format)
+{
+  ExportData *data = g_new0 (ExportData, 1);
+
+  data->self = g_object_ref (self);
+  data->file = file != NULL ? g_object_ref (file) : NULL;
+  heron_store_export_async (self->store, current_id (self), format, self->cancellable,
+                            exported_cb, data);
+}
+
+static void
+chooser_response_cb (GtkNativeDialog *chooser,
+                     int              response,
+                     HeronChat       *self)
+{
+  HeronExportFormat format = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (chooser),
+                                                                 "heron-format"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      export_to (self, file, format);
+    }
+  g_object_unref (chooser);
+}
+
+static void
+export_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  gboolean json = g_str_equal (g_action_get_name (G_ACTION (action)), "export-json");
+  HeronConversation *c = find_conversation (self, current_id (self));
+  g_autofree char *name = NULL;
+  GtkFileChooserNative *chooser;
+
+  if (c == NULL)
+    return;
+  chooser = gtk_file_chooser_native_new (_("Export Conversation"), GTK_WINDOW (self->window),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"),
+                                         _("_Cancel"));
+  name = g_strdup_printf ("%s.%s", heron_conversation_get_title (c), json ? "json" : "md");
+  g_strdelimit (name, "/\\", '-');
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  g_object_set_data (G_OBJECT (chooser), "heron-format",
+                     GINT_TO_POINTER (json ? HERON_EXPORT_JSON : HERON_EXPORT_MARKDOWN));
+  g_signal_connect_object (chooser, "response", G_CALLBACK (chooser_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+copy_conversation_action (GSimpleAction *action,
+                          GVariant      *param,
+                          gpointer       user_data)
+{
+  HeronChat *self = user_data;
+
+  if (current_id (self) != 0)
+    export_to (self, NULL, HERON_EXPORT_MARKDOWN);
+}
+
+/* ---- conversation settings ------------------------------------------------------------- */
+
+static void
+settings_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      HeronChat        *self)
+{
+  GtkTextView *prompt_view = g_object_get_data (G_OBJECT (dialog), "heron-prompt");
+  GtkSpinButton *temperature = g_object_get_data (G_OBJECT (dialog), "heron-temperature");
+  GtkSpinButton *max_tokens = g_object_get_data (G_OBJECT (dialog), "heron-max-tokens");
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (prompt_view);
+  GtkTextIter start, end;
+  g_autofree char *prompt = NULL;
+  g_autofree char *json = NULL;
+  HeronSamplingParams params;
+
+  if (g_strcmp0 (response, "save") != 0)
+    return;
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  prompt = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+  {
+    char temp[G_ASCII_DTOSTR_BUF_SIZE];
+
+    /* g_ascii_dtostr: JSON wants a dot whatever the locale. */
+    json = g_strdup_printf ("{\"temperature\": %s, \"max_tokens\": %d}",
+                            g_ascii_dtostr (temp, sizeof temp,
+                                            gtk_spin_button_get_value (temperature)),
+                            gtk_spin_button_get_value_as_int (max_tokens));
+  }
+  if (current_id (self) != 0)
+    heron_store_set_conversation_settings_async (self->store, current_id (self), prompt, NULL,
+                                                 json, NULL, self->cancellable, write_done_cb,
+                                                 g_object_ref (self));
+  /* A conversation the next turn creates gets them from the turn. */
+  heron_sampling_params_init (&params);
+  heron_sampling_params_merge_json (&params, json);
+  if (self->turn != NULL)
+    heron_turn_set_sampling (self->turn, &params);
+  if (*prompt != '\0')
+    g_settings_set_string (self->settings, "system-prompt", prompt);
+}
+
+static GtkWidget *
+labelled (const char *text,
+          GtkWidget  *widget)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget *label = gtk_label_new_with_mnemonic (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0f);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), widget);
+  gtk_widget_add_css_class (label, "heading");
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), widget);
+  return box;
+}
+
+static void
+conversation_settings_action (GSimpleAction *action,
+                              GVariant      *param,
+                              gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  HeronConversation *c = find_conversation (self, current_id (self));
+  HeronSamplingParams params;
+  GtkWidget *dialog, *box, *prompt, *frame, *temperature, *max_tokens;
+  g_autofree char *default_prompt = g_settings_get_string (self->settings, "system-prompt");
+  const char *system_prompt = c != NULL ? heron_conversation_get_system_prompt (c) : NULL;
+
+  heron_sampling_params_init (&params);
+  heron_sampling_params_merge_json (&params,
+                                    c != NULL ? heron_conversation_get_settings_json (c) : NULL);
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self->window), _("Conversation Settings"),
+                                   _("These settings apply to this conversation. The system "
+                                     "prompt also becomes the default for new ones."));
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  prompt = gtk_text_view_new ();
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (prompt), GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (prompt), 6);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (prompt), 6);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (prompt)),
+                            system_prompt != NULL ? system_prompt : default_prompt, -1);
+  gtk_widget_set_size_request (prompt, 320, 100);
+  frame = gtk_frame_new (NULL);
+  gtk_frame_set_child (GTK_FRAME (frame), prompt);
+  gtk_box_append (GTK_BOX (box), labelled (_("_System Prompt"), frame));
+  temperature = gtk_spin_button_new_with_range (0.0, 2.0, 0.05);
+  gtk_spin_button_set_digits (GTK_SPIN_BUTTON (temperature), 2);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (temperature),
+                             params.temperature >= 0 ? params.temperature : 0.7);
+  gtk_box_append (GTK_BOX (box), labelled (_("_Temperature"), temperature));
+  max_tokens = gtk_spin_button_new_with_range (0, 32768, 64);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (max_tokens), MAX (params.max_tokens, 0));
+  gtk_box_append (GTK_BOX (box), labelled (_("_Longest Answer (tokens, 0: no limit)"),
+                                           max_tokens));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"), "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "save",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), "heron-prompt", prompt);
+  g_object_set_data (G_OBJECT (dialog), "heron-temperature", temperature);
+  g_object_set_data (G_OBJECT (dialog), "heron-max-tokens", max_tokens);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (settings_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* ---- model ----------------------------------------------------------------------------- */
+
+static void
+model_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!heron_local_backend_load_finish (HERON_LOCAL_BACKEND (source), result, &error))
+    {
+      if (self->window == NULL)
+        return;
+      if ((gpointer) shared_backend == source)
+        g_clear_object (&shared_backend);
+      if (self->backend == (gpointer) source)
+        heron_chat_set_backend (self, NULL);
+      show_error (self, _("Cannot Load the Model"), error->message);
+      return;
+    }
+  if (self->window != NULL)
+    toast (self, _("Model loaded"));
+}
+
+static void
+load_model (HeronChat  *self,
+            const char *path)
+{
+  g_autoptr(HeronLocalBackend) backend = heron_local_backend_new (path, 0, 0);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *title = g_strdup_printf (_("Loading %s…"), base);
+
+  /* Requests made while it loads wait for it on the backend's thread. */
+  heron_chat_set_backend (self, HERON_BACKEND (backend));
+  toast (self, title);
+  heron_local_backend_load_async (backend, self->cancellable, model_loaded_cb,
+                                  g_object_ref (self));
+}
+
+static void
+model_chooser_response_cb (GtkNativeDialog *chooser,
+                           int              response,
+                           HeronChat       *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        load_model (self, path);
+    }
+  g_object_unref (chooser);
+}
+
+void
+heron_chat_open_model (HeronChat *self)
+{
+  GtkFileChooserNative *chooser;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  g_return_if_fail (HERON_IS_CHAT (self));
+
+  chooser = gtk_file_chooser_native_new (_("Open a Model File"), GTK_WINDOW (self->window),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"),
+                                         _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("GGUF Models"));
+  gtk_file_filter_add_pattern (filter, "*.gguf");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_signal_connect_object (chooser, "response", G_CALLBACK (model_chooser_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+heron_chat_set_backend (HeronChat    *self,
+                        HeronBackend *backend)
+{
+  g_return_if_fail (HERON_IS_CHAT (self));
+
+  if (backend != NULL)
+    g_set_object (&shared_backend, backend);
+  if (self->turn_cancellable != NULL)
+    g_cancellable_cancel (self->turn_cancellable);
+  g_set_object (&self->backend, backend);
+  g_clear_object (&self->turn);
+  if (self->store != NULL && backend != NULL)
+    {
+      self->turn = heron_turn_new (self->store, backend);
+      g_signal_connect_object (self->turn, "notify::conversation-id",
+                               G_CALLBACK (turn_conversation_cb), self, G_CONNECT_SWAPPED);
+      if (self->messages != NULL)
+        {
+          heron_turn_set_model (self->turn, self->messages);
+          heron_turn_set_conversation_id (self->turn, current_id (self));
+        }
+    }
+  update_state (self);
+}
+
+/* ---- store ----------------------------------------------------------------------------- */
+
+static void
+store_opened_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HeronStore) store = heron_store_open_finish (result, &error);
+  HeronBackend *backend;
+
+  if (self->window == NULL)
+    return;
+  if (store == NULL)
+    {
+      g_autofree char *dir = heron_store_default_data_dir ();
+      g_autofree char *path = g_build_filename (dir, "heron.db", NULL);
+      g_autofree char *body = g_strdup_printf (
+        _("Heron could not open its chat history at\n%s\n\n%s\n\nThe file was left as it "
+          "is. Move it away or repair it, then start Heron again. Chats cannot be saved "
+          "until then."), path, error->message);
+
+      g_warning ("cannot open the store: %s", error->message);
+      show_error (self, _("Cannot Open the Chat History"), body);
+      return;
+    }
+  self->store = g_steal_pointer (&store);
+  self->conversations = heron_conversation_list_new (self->store);
+  g_signal_connect_object (self->conversations, "items-changed", G_CALLBACK (update_title),
+                           self, G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  heron_sidebar_set_model (heron_window_get_sidebar (self->window),
+                           G_LIST_MODEL (self->conversations));
+  heron_conversation_list_reload_async (self->conversations, NULL, NULL, NULL);
+
+  backend = self->backend;
+  self->backend = NULL;
+  heron_chat_set_backend (self, backend);
+  g_clear_object (&backend);
+  heron_chat_new_conversation (self);
+  g_debug ("store open: %s", heron_store_get_path (self->store));
+}
+
+static const GActionEntry chat_actions[] = {
+  { "stop", stop_action },
+  { "copy-message", copy_message_action, "x" },
+  { "edit-message", edit_message_action, "x" },
+  { "regenerate", regenerate_action, "x" },
+  { "delete-message", delete_message_action, "x" },
+  { "rename-conversation", rename_action, "x" },
+  { "pin-conversation", pin_action, "x" },
+  { "delete-conversation", delete_conversation_action, "x" },
+  { "undo-delete", undo_delete_action, "x" },
+  { "search", search_action },
+  { "export-markdown", export_action },
+  { "export-json", export_action },
+  { "copy-conversation", copy_conversation_action },
+  { "conversation-settings", conversation_settings_action },
+};
+
+static void
+window_gone_cb (gpointer  data,
+                GObject  *where)
+{
+  HeronChat *self = data;
+
+  self->window = NULL;
+  g_cancellable_cancel (self->cancellable);
+  if (self->turn_cancellable != NULL)
+    g_cancellable_cancel (self->turn_cancellable);
+}
+
+static void
+heron_chat_dispose (GObject *object)
+{
+  HeronChat *self = (HeronChat *)object;
+
+  if (self->window != NULL)
+    {
+      g_object_weak_unref (G_OBJECT (self->window), window_gone_cb, self);
+      self->window = NULL;
+    }
+  g_cancellable_cancel (self->cancellable);
+  if (self->turn_cancellable != NULL)
+    g_cancellable_cancel (self->turn_cancellable);
+  if (self->search_cancellable != NULL)
+    g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->turn_cancellable);
+  g_clear_object (&self->search_cancellable);
+  g_clear_object (&self->turn);
+  g_clear_object (&self->messages);
+  g_clear_object (&self->conversations);
+  g_clear_object (&self->backend);
+  g_clear_object (&self->store);
+  g_clear_object (&self->actions);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->pending_text, g_free);
+
+  G_OBJECT_CLASS (heron_chat_parent_class)->dispose (object);
+}
+
+static void
+heron_chat_finalize (GObject *object)
+{
+  HeronChat *self = (HeronChat *)object;
+
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (heron_chat_parent_class)->finalize (object);
+}
+
+static void
+heron_chat_class_init (HeronChatClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = heron_chat_dispose;
+  object_class->finalize = heron_chat_finalize;
+}
+
+static void
+heron_chat_init (HeronChat *self)
+{
+  self->cancellable = g_cancellable_new ();
+  self->actions = g_simple_action_group_new ();
+  self->settings = g_settings_new (APP_ID);
+  g_action_map_add_action_entries (G_ACTION_MAP (self->actions), chat_actions,
+                                   G_N_ELEMENTS (chat_actions), self);
+}
+
+static HeronBackend *
+initial_backend (HeronChat *self)
+{
+  g_autoptr(GError) error = NULL;
+  HeronBackend *backend;
+  const char *model = g_getenv ("HERON_MODEL");
+
+  if (shared_backend != NULL)
+    return g_object_ref (shared_backend);
+  backend = heron_test_backend_new_from_env (&error);
+  if (error != NULL)
+    g_warning ("HERON_TEST_BACKEND: %s", error->message);
+  if (backend != NULL)
+    {
+      g_set_object (&shared_backend, backend);
+      return backend;
+    }
+  if (model != NULL && *model != '\0')
+    {
+      HeronLocalBackend *local = heron_local_backend_new (model, 0, 0);
+
+      g_set_object (&shared_backend, HERON_BACKEND (local));
+      heron_local_backend_load_async (local, self->cancellable, model_loaded_cb,
+                                      g_object_ref (self));
+      return HERON_BACKEND (local);
+    }
+  return NULL;
+}
+
+HeronChat *
+heron_chat_new (GtkWidget *window)
+{
+  HeronChat *self;
+  GtkSearchEntry *entry;
+  g_autofree char *data_dir = NULL;
+
+  g_return_val_if_fail (HERON_IS_WINDOW (window), NULL);
+
+  self = g_object_new (HERON_TYPE_CHAT, NULL);
+  self->window = HERON_WINDOW (window);
+  g_object_weak_ref (G_OBJECT (window), window_gone_cb, self);
+  gtk_widget_insert_action_group (window, "chat", G_ACTION_GROUP (self->actions));
+
+  g_signal_connect_object (chat_view (self), "send-requested", G_CALLBACK (send_requested_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (chat_list (self), "conversation-activated",
+                           G_CALLBACK (conversation_activated_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (chat_list (self), "hit-activated", G_CALLBACK (hit_activated_cb),
+                           self, G_CONNECT_SWAPPED);
+  entry = heron_sidebar_get_search_entry (heron_window_get_sidebar (self->window));
+  g_signal_connect_object (entry, "search-changed", G_CALLBACK (search_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (entry, "stop-search", G_CALLBACK (stop_search_cb), self,
+                           G_CONNECT_SWAPPED);
+
+  /* Kept until the store is open; the turn needs both. */
+  self->backend = initial_backend (self);
+  update_state (self);
+
+  data_dir = heron_store_default_data_dir ();
+  heron_store_open_async (data_dir, self->cancellable, store_opened_cb, g_object_ref (self));
+  return self;
+}
+
+HeronStore *
+heron_chat_get_store (HeronChat *self)
+{
+  g_return_val_if_fail (HERON_IS_CHAT (self), NULL);
+
+  return self->store;
+}
+
+HeronConversationModel *
+heron_chat_get_messages (HeronChat *self)
+{
+  g_return_val_if_fail (HERON_IS_CHAT (self), NULL);
+
+  return self->messages;
+}
+
+gboolean
+heron_chat_get_running (HeronChat *self)
+{
+  g_return_val_if_fail (HERON_IS_CHAT (self), FALSE);
+
+  return self->turn != NULL && heron_turn_get_running (self->turn);
+}

@@ -1,0 +1,299 @@
+/* heron-message-list.c: the scrolling list of a conversation's messages.
+ *
+ * A GtkListView over the conversation's GListModel, so only the rows on screen exist and a
+ * conversation of thousands of messages opens at once (tests/bench/bench-chat.c measures
+ * it; HERON_MESSAGE_LIST=listbox switches to a GtkListBox bound to the same model for
+ * comparison). The view follows a streaming answer while the user is at the bottom; once
+ * the user scrolls up it stays put and a "jump to bottom" button appears.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "heron-message-list"
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "heron-message-list.h"
+#include "heron-message-row.h"
+
+struct _HeronMessageList
+{
+  GtkWidget          parent_instance;
+
+  GtkWidget         *overlay;
+  GtkWidget         *scroller;
+  GtkWidget         *list_view;   /* or list_box */
+  GtkWidget         *list_box;
+  GtkWidget         *jump_button;
+  GtkNoSelection    *selection;
+  GListModel        *model;
+
+  gboolean           following;
+  gboolean           scrolling;   /* our own adjustment changes */
+};
+
+G_DEFINE_FINAL_TYPE (HeronMessageList, heron_message_list, GTK_TYPE_WIDGET)
+
+static gboolean
+at_bottom (GtkAdjustment *adj)
+{
+  return gtk_adjustment_get_value (adj)
+         >= gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj) - 4;
+}
+
+static void
+update_jump_button (HeronMessageList *self)
+{
+  gtk_widget_set_visible (self->jump_button, !self->following);
+}
+
+static void
+stick_to_bottom (HeronMessageList *self)
+{
+  GtkAdjustment *adj = heron_message_list_get_vadjustment (self);
+
+  self->scrolling = TRUE;
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj)
+                                 - gtk_adjustment_get_page_size (adj));
+  self->scrolling = FALSE;
+}
+
+static void
+value_changed_cb (HeronMessageList *self,
+                  GtkAdjustment    *adj)
+{
+  if (self->scrolling)
+    return;
+  /* The user scrolled: follow again only once they are back at the bottom. */
+  self->following = at_bottom (adj);
+  update_jump_button (self);
+}
+
+static void
+adjustment_changed_cb (HeronMessageList *self,
+                       GtkAdjustment    *adj)
+{
+  /* The content grew (streaming text, a new message, rows measured): keep the bottom. */
+  if (self->following && !at_bottom (adj))
+    stick_to_bottom (self);
+}
+
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *item,
+          gpointer                  user_data)
+{
+  GtkWidget *clamp = adw_clamp_new ();
+
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 800);
+  adw_clamp_set_tightening_threshold (ADW_CLAMP (clamp), 600);
+  adw_clamp_set_child (ADW_CLAMP (clamp), heron_message_row_new ());
+  gtk_widget_add_css_class (clamp, "message-clamp");
+  gtk_list_item_set_child (item, clamp);
+  gtk_list_item_set_activatable (item, FALSE);
+  gtk_list_item_set_selectable (item, FALSE);
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *item,
+         gpointer                  user_data)
+{
+  GtkWidget *row = adw_clamp_get_child (ADW_CLAMP (gtk_list_item_get_child (item)));
+
+  heron_message_row_set_message (HERON_MESSAGE_ROW (row), gtk_list_item_get_item (item));
+}
+
+static void
+unbind_cb (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           gpointer                  user_data)
+{
+  GtkWidget *row = adw_clamp_get_child (ADW_CLAMP (gtk_list_item_get_child (item)));
+
+  heron_message_row_set_message (HERON_MESSAGE_ROW (row), NULL);
+}
+
+static GtkWidget *
+create_box_row (gpointer item,
+                gpointer user_data)
+{
+  GtkWidget *row = heron_message_row_new ();
+  GtkWidget *clamp = adw_clamp_new ();
+
+  heron_message_row_set_message (HERON_MESSAGE_ROW (row), item);
+  adw_clamp_set_maximum_size (ADW_CLAMP (clamp), 800);
+  adw_clamp_set_tightening_threshold (ADW_CLAMP (clamp), 600);
+  adw_clamp_set_child (ADW_CLAMP (clamp), row);
+  gtk_widget_add_css_class (clamp, "message-clamp");
+  return g_object_new (GTK_TYPE_LIST_BOX_ROW, "child", clamp, "activatable", FALSE,
+                       "selectable", FALSE, "focusable", FALSE, NULL);
+}
+
+static void
+jump_clicked_cb (HeronMessageList *self)
+{
+  heron_message_list_scroll_to_bottom (self);
+}
+
+void
+heron_message_list_scroll_to_item (HeronMessageList *self,
+                                   guint             position)
+{
+  g_return_if_fail (HERON_IS_MESSAGE_LIST (self));
+
+  if (self->model == NULL || position >= g_list_model_get_n_items (self->model))
+    return;
+  if (self->list_view != NULL)
+    gtk_widget_activate_action (self->list_view, "list.scroll-to-item", "u", position);
+  else
+    {
+      GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->list_box),
+                                                          position);
+      graphene_point_t p;
+
+      if (row != NULL
+          && gtk_widget_compute_point (GTK_WIDGET (row), self->list_box,
+                                       &GRAPHENE_POINT_INIT (0, 0), &p))
+        gtk_adjustment_set_value (heron_message_list_get_vadjustment (self), p.y);
+    }
+}
+
+void
+heron_message_list_scroll_to_bottom (HeronMessageList *self)
+{
+  g_return_if_fail (HERON_IS_MESSAGE_LIST (self));
+
+  self->following = TRUE;
+  update_jump_button (self);
+  if (self->model != NULL && g_list_model_get_n_items (self->model) > 0)
+    heron_message_list_scroll_to_item (self, g_list_model_get_n_items (self->model) - 1);
+  stick_to_bottom (self);
+}
+
+void
+heron_message_list_set_model (HeronMessageList *self,
+                              GListModel       *model)
+{
+  g_return_if_fail (HERON_IS_MESSAGE_LIST (self));
+
+  if (!g_set_object (&self->model, model))
+    return;
+  if (self->list_view != NULL)
+    gtk_no_selection_set_model (self->selection, model);
+  else
+    gtk_list_box_bind_model (GTK_LIST_BOX (self->list_box), model,
+                             model != NULL ? create_box_row : NULL, NULL, NULL);
+  heron_message_list_scroll_to_bottom (self);
+}
+
+gboolean
+heron_message_list_get_following (HeronMessageList *self)
+{
+  g_return_val_if_fail (HERON_IS_MESSAGE_LIST (self), FALSE);
+
+  return self->following;
+}
+
+GtkAdjustment *
+heron_message_list_get_vadjustment (HeronMessageList *self)
+{
+  g_return_val_if_fail (HERON_IS_MESSAGE_LIST (self), NULL);
+
+  return gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->scroller));
+}
+
+static void
+heron_message_list_dispose (GObject *object)
+{
+  HeronMessageList *self = (HeronMessageList *)object;
+
+  g_clear_pointer (&self->overlay, gtk_widget_unparent);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+
+  G_OBJECT_CLASS (heron_message_list_parent_class)->dispose (object);
+}
+
+static void
+heron_message_list_class_init (HeronMessageListClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = heron_message_list_dispose;
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "heronmessagelist");
+}
+
+static void
+heron_message_list_init (HeronMessageList *self)
+{
+  GtkAdjustment *adj;
+
+  self->following = TRUE;
+  self->overlay = gtk_overlay_new ();
+  gtk_widget_set_parent (self->overlay, GTK_WIDGET (self));
+
+  self->scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (self->scroller),
+                                  GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (self->scroller, TRUE);
+  gtk_overlay_set_child (GTK_OVERLAY (self->overlay), self->scroller);
+
+  if (g_strcmp0 (g_getenv ("HERON_MESSAGE_LIST"), "listbox") == 0)
+    {
+      self->list_box = gtk_list_box_new ();
+      gtk_list_box_set_selection_mode (GTK_LIST_BOX (self->list_box), GTK_SELECTION_NONE);
+      gtk_widget_set_valign (self->list_box, GTK_ALIGN_END);
+      gtk_widget_add_css_class (self->list_box, "message-list");
+      gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), self->list_box);
+    }
+  else
+    {
+      GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+      g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), NULL);
+      g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), NULL);
+      g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), NULL);
+      self->selection = gtk_no_selection_new (NULL);
+      self->list_view = gtk_list_view_new (g_object_ref (GTK_SELECTION_MODEL (self->selection)),
+                                           factory);
+      gtk_widget_add_css_class (self->list_view, "message-list");
+      gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (self->scroller), self->list_view);
+    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->list_view != NULL ? self->list_view
+                                                  : self->list_box),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Messages"), -1);
+
+  self->jump_button = g_object_new (GTK_TYPE_BUTTON,
+                                    "icon-name", "go-bottom-symbolic",
+                                    "tooltip-text", _("Jump to Bottom"),
+                                    "halign", GTK_ALIGN_END,
+                                    "valign", GTK_ALIGN_END,
+                                    "margin-end", 18,
+                                    "margin-bottom", 18,
+                                    "visible", FALSE,
+                                    NULL);
+  gtk_widget_add_css_class (self->jump_button, "osd");
+  gtk_widget_add_css_class (self->jump_button, "circular");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->jump_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Jump to Bottom"), -1);
+  g_signal_connect_swapped (self->jump_button, "clicked", G_CALLBACK (jump_clicked_cb), self);
+  gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->jump_button);
+
+  adj = heron_message_list_get_vadjustment (self);
+  g_signal_connect_object (adj, "value-changed", G_CALLBACK (value_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (adj, "changed", G_CALLBACK (adjustment_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+}
+
+GtkWidget *
+heron_message_list_new (void)
+{
+  return g_object_new (HERON_TYPE_MESSAGE_LIST, NULL);
+}
