@@ -164,6 +164,7 @@ heron_application_startup (GApplication *app)
     { "window.close", { "<Control>w", NULL } },
     { "chat.search", { "<Control>f", NULL } },
     { "chat.stop", { "Escape", NULL } },
+    { "chat.regenerate-last", { "<Control><Shift>r", NULL } },
   };
 
   g_assert (HERON_IS_APPLICATION (self));

@@ -307,6 +307,21 @@ heron_chat_list_show_hits (HeronChatList *self,
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), hits->len > 0 ? "hits" : "none");
 }
 
+/* Enter in the search field opens the best hit. */
+gboolean
+heron_chat_list_activate_first_hit (HeronChatList *self)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (HERON_IS_CHAT_LIST (self), FALSE);
+
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->hits_box), 0);
+  if (row == NULL || self->n_hits == 0)
+    return FALSE;
+  hit_activated_cb (self, row, GTK_LIST_BOX (self->hits_box));
+  return TRUE;
+}
+
 guint
 heron_chat_list_get_n_hits (HeronChatList *self)
 {

@@ -24,6 +24,7 @@ void       heron_chat_list_select      (HeronChatList *self,
 void       heron_chat_list_show_hits   (HeronChatList *self,
                                         GPtrArray     *hits);
 guint      heron_chat_list_get_n_hits  (HeronChatList *self);
+gboolean   heron_chat_list_activate_first_hit (HeronChatList *self);
 /* Markup for a search snippet with the match in bold; every piece of text is escaped. */
 char      *heron_chat_list_snippet_markup (const char *snippet,
                                            gsize       match_start,

@@ -51,6 +51,7 @@ struct _HeronChat
   char                   *pending_text;   /* the question being answered */
   gint64                  editing_id;     /* user message being edited, or 0 */
   gint64                  jump_to;        /* message to show once loaded, or 0 */
+  gboolean                saw_delta;
 };
 
 G_DEFINE_FINAL_TYPE (HeronChat, heron_chat, G_TYPE_OBJECT)
@@ -173,6 +174,7 @@ update_state (HeronChat *self)
   heron_composer_set_busy (composer (self), running);
   set_action_enabled (self, "stop", running);
   set_action_enabled (self, "regenerate", !running && self->backend != NULL);
+  set_action_enabled (self, "regenerate-last", !running && self->backend != NULL);
   set_action_enabled (self, "edit-message", !running && self->backend != NULL);
   set_action_enabled (self, "delete-message", !running);
   set_action_enabled (self, "export-markdown", have_conversation);
@@ -238,6 +240,7 @@ loaded_cb (GObject      *source,
       int pos = heron_conversation_model_find (messages, self->jump_to);
 
       self->jump_to = 0;
+      g_debug ("jump to message at %d", pos);
       if (pos >= 0)
         heron_message_list_scroll_to_item (message_list (self), pos);
     }
@@ -307,7 +310,10 @@ turn_done_cb (GObject      *source,
         heron_composer_set_text (composer (self), text);
       toast (self, error->message);
     }
-  g_debug ("turn finished: %s", error != NULL ? error->message : "complete");
+  g_debug ("turn finished: %s",
+           error == NULL ? "complete"
+           : g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ? "stopped"
+           : error->message);
   if (self->window == NULL)
     return;
   update_title (self);
@@ -319,6 +325,22 @@ turn_conversation_cb (HeronChat *self)
 {
   if (self->conversations != NULL)
     heron_conversation_list_reload_async (self->conversations, NULL, NULL, NULL);
+}
+
+static void
+turn_started_cb (HeronChat *self)
+{
+  g_debug ("turn started");
+  self->saw_delta = FALSE;
+}
+
+static void
+turn_delta_cb (HeronChat *self)
+{
+  /* Once per answer, for the UI test: the first tokens reached the main loop. */
+  if (!self->saw_delta)
+    g_debug ("first tokens arrived");
+  self->saw_delta = TRUE;
 }
 
 static gboolean
@@ -420,6 +442,22 @@ regenerate_action (GSimpleAction *action,
   heron_turn_regenerate_async (self->turn, heron_message_get_id (m), self->turn_cancellable,
                                turn_done_cb, g_object_ref (self));
   update_state (self);
+}
+
+/* Ctrl+Shift+R: a new answer to the last question. */
+static void
+regenerate_last_action (GSimpleAction *action,
+                        GVariant      *param,
+                        gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  HeronMessage *last = self->messages != NULL
+                       ? heron_conversation_model_peek_last (self->messages) : NULL;
+
+  if (last == NULL || heron_message_get_role (last) != HERON_ROLE_ASSISTANT)
+    return;
+  g_action_activate (g_action_map_lookup_action (G_ACTION_MAP (self->actions), "regenerate"),
+                     g_variant_new_int64 (heron_message_get_id (last)));
 }
 
 static void
@@ -604,6 +642,13 @@ search_changed_cb (HeronChat      *self,
   self->search_cancellable = g_cancellable_new ();
   heron_store_search_async (self->store, query, 50, self->search_cancellable, search_done_cb,
                             g_object_ref (self));
+}
+
+static void
+search_activate_cb (HeronChat      *self,
+                    GtkSearchEntry *entry)
+{
+  heron_chat_list_activate_first_hit (chat_list (self));
 }
 
 static void
@@ -941,6 +986,10 @@ heron_chat_set_backend (HeronChat    *self,
       self->turn = heron_turn_new (self->store, backend);
       g_signal_connect_object (self->turn, "notify::conversation-id",
                                G_CALLBACK (turn_conversation_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->turn, "started", G_CALLBACK (turn_started_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->turn, "delta", G_CALLBACK (turn_delta_cb), self,
+                               G_CONNECT_SWAPPED);
       if (self->messages != NULL)
         {
           heron_turn_set_model (self->turn, self->messages);
@@ -998,6 +1047,7 @@ static const GActionEntry chat_actions[] = {
   { "copy-message", copy_message_action, "x" },
   { "edit-message", edit_message_action, "x" },
   { "regenerate", regenerate_action, "x" },
+  { "regenerate-last", regenerate_last_action },
   { "delete-message", delete_message_action, "x" },
   { "rename-conversation", rename_action, "x" },
   { "pin-conversation", pin_action, "x" },
@@ -1133,6 +1183,8 @@ heron_chat_new (GtkWidget *window)
   g_signal_connect_object (entry, "search-changed", G_CALLBACK (search_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (entry, "stop-search", G_CALLBACK (stop_search_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (entry, "activate", G_CALLBACK (search_activate_cb), self,
                            G_CONNECT_SWAPPED);
 
   /* Kept until the store is open; the turn needs both. */

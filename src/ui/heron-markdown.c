@@ -31,6 +31,7 @@ typedef struct
   guint         quote_depth;
   GArray       *lists;     /* ListState */
   char         *pending_marker;
+  GArray       *spans;     /* MD_SPANTYPE with an open tag in the current sink */
 } Ctx;
 
 void
@@ -108,11 +109,43 @@ sink (Ctx *ctx)
   return ctx->cell != NULL ? ctx->cell : ctx->buf;
 }
 
+static const char *
+close_tag (MD_SPANTYPE type)
+{
+  switch (type)
+    {
+    case MD_SPAN_EM: return "</i>";
+    case MD_SPAN_STRONG: return "</b>";
+    case MD_SPAN_CODE: return "</tt>";
+    case MD_SPAN_DEL: return "</s>";
+    case MD_SPAN_U: return "</u>";
+    case MD_SPAN_A: return "</a>";
+    default: return "";
+    }
+}
+
+/* md4c can report spans that overlap (permissive autolinks inside emphasis): markup must
+ * nest, so every open tag is tracked and closed at the end of its block or cell. */
+static void
+close_spans (Ctx     *ctx,
+             GString *out)
+{
+  while (ctx->spans->len > 0)
+    {
+      MD_SPANTYPE type = g_array_index (ctx->spans, MD_SPANTYPE, ctx->spans->len - 1);
+
+      if (out != NULL)
+        g_string_append (out, close_tag (type));
+      g_array_set_size (ctx->spans, ctx->spans->len - 1);
+    }
+}
+
 static void
 flush (Ctx *ctx)
 {
   if (ctx->cur == NULL)
     return;
+  close_spans (ctx, ctx->buf);
   /* A paragraph that only had markup tags around nothing is still worth dropping. */
   g_strchomp (ctx->buf->str);
   ctx->buf->len = strlen (ctx->buf->str);
@@ -264,6 +297,7 @@ enter_block (MD_BLOCKTYPE type,
     case MD_BLOCK_TD:
       if (ctx->cell != NULL)
         g_string_free (ctx->cell, TRUE);
+      close_spans (ctx, NULL);
       ctx->cell = g_string_new (NULL);
       break;
 
@@ -310,6 +344,8 @@ leave_block (MD_BLOCKTYPE type,
 
     case MD_BLOCK_TH:
     case MD_BLOCK_TD:
+      if (ctx->cell != NULL)
+        close_spans (ctx, ctx->cell);
       if (ctx->cell != NULL && ctx->row != NULL)
         {
           g_strstrip (ctx->cell->str);
@@ -348,6 +384,8 @@ enter_span (MD_SPANTYPE type,
   Ctx *ctx = user_data;
   GString *out = text_sink (ctx);
 
+  if (*close_tag (type) != '\0')
+    g_array_append_val (ctx->spans, type);
   switch (type)
     {
     case MD_SPAN_EM: g_string_append (out, "<i>"); break;
@@ -380,18 +418,44 @@ leave_span (MD_SPANTYPE type,
 {
   Ctx *ctx = user_data;
   GString *out = text_sink (ctx);
+  guint i;
 
-  switch (type)
+  if (type == MD_SPAN_IMG)
     {
-    case MD_SPAN_EM: g_string_append (out, "</i>"); break;
-    case MD_SPAN_STRONG: g_string_append (out, "</b>"); break;
-    case MD_SPAN_CODE: g_string_append (out, "</tt>"); break;
-    case MD_SPAN_DEL: g_string_append (out, "</s>"); break;
-    case MD_SPAN_U: g_string_append (out, "</u>"); break;
-    case MD_SPAN_A: g_string_append (out, "</a>"); break;
-    case MD_SPAN_IMG: g_string_append (out, "]"); break;
-    default: break;
+      g_string_append (out, "]");
+      return 0;
     }
+  if (*close_tag (type) == '\0')
+    return 0;
+  /* Find the innermost open tag of this type; a close without an open is dropped. */
+  for (i = ctx->spans->len; i > 0; i--)
+    if (g_array_index (ctx->spans, MD_SPANTYPE, i - 1) == type)
+      break;
+  if (i == 0)
+    return 0;
+  /* Close what was opened inside it, close it, and reopen the inner ones (but not links,
+   * whose href is gone by now). */
+  {
+    g_autoptr(GArray) inner = g_array_new (FALSE, FALSE, sizeof (MD_SPANTYPE));
+
+    while (ctx->spans->len > i)
+      {
+        MD_SPANTYPE t = g_array_index (ctx->spans, MD_SPANTYPE, ctx->spans->len - 1);
+
+        g_string_append (out, close_tag (t));
+        g_array_set_size (ctx->spans, ctx->spans->len - 1);
+        if (t != MD_SPAN_A)
+          g_array_prepend_val (inner, t);
+      }
+    g_string_append (out, close_tag (type));
+    g_array_set_size (ctx->spans, ctx->spans->len - 1);
+    for (guint k = 0; k < inner->len; k++)
+      {
+        MD_SPANTYPE t = g_array_index (inner, MD_SPANTYPE, k);
+
+        enter_span (t, NULL, ctx);
+      }
+  }
   return 0;
 }
 
@@ -500,6 +564,7 @@ heron_markdown_parse (const char *text,
 
   ctx.blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) heron_md_block_free);
   ctx.lists = g_array_new (FALSE, FALSE, sizeof (ListState));
+  ctx.spans = g_array_new (FALSE, FALSE, sizeof (MD_SPANTYPE));
 
   md_parse (input->str, input->len, &parser, &ctx);
   flush (&ctx);
@@ -510,6 +575,7 @@ heron_markdown_parse (const char *text,
     g_string_free (ctx.cell, TRUE);
   g_free (ctx.pending_marker);
   g_array_unref (ctx.lists);
+  g_array_unref (ctx.spans);
   g_string_free (input, TRUE);
   return ctx.blocks;
 }

@@ -32,6 +32,12 @@ struct _HeronMessageList
 
   gboolean           following;
   gboolean           scrolling;   /* our own adjustment changes */
+  guint              scroll_tick;
+  guint              scroll_to;   /* position for scroll_tick */
+  guint              scroll_wait; /* frames to wait before scrolling */
+  gint64             user_scroll_time; /* last wheel or touchpad scroll (monotonic µs) */
+  gboolean           dragging;    /* the user holds the scrollbar */
+  guint              stick_tick;
 };
 
 G_DEFINE_FINAL_TYPE (HeronMessageList, heron_message_list, GTK_TYPE_WIDGET)
@@ -49,6 +55,8 @@ update_jump_button (HeronMessageList *self)
   gtk_widget_set_visible (self->jump_button, !self->following);
 }
 
+static void queue_stick (HeronMessageList *self);
+
 static void
 stick_to_bottom (HeronMessageList *self)
 {
@@ -60,24 +68,90 @@ stick_to_bottom (HeronMessageList *self)
   self->scrolling = FALSE;
 }
 
+/* The list view moves the adjustment by itself too (rows measured, anchors kept), so only
+ * changes right after a wheel, touchpad or scrollbar gesture are the user's: they stop the
+ * following; reaching the bottom by any means starts it again. */
 static void
 value_changed_cb (HeronMessageList *self,
                   GtkAdjustment    *adj)
 {
+  gboolean by_user = self->dragging
+                     || g_get_monotonic_time () - self->user_scroll_time < 300 * 1000;
+
   if (self->scrolling)
     return;
-  /* The user scrolled: follow again only once they are back at the bottom. */
-  self->following = at_bottom (adj);
+  if (by_user)
+    self->following = at_bottom (adj);
+  else if (at_bottom (adj))
+    self->following = TRUE;
   update_jump_button (self);
+  queue_stick (self);
+}
+
+static gboolean
+user_scroll_cb (HeronMessageList         *self,
+                double                    dx,
+                double                    dy,
+                GtkEventControllerScroll *controller)
+{
+  self->user_scroll_time = g_get_monotonic_time ();
+  if (dy < 0)
+    {
+      self->following = FALSE;
+      update_jump_button (self);
+    }
+  return FALSE;
+}
+
+static void
+scrollbar_pressed_cb (HeronMessageList *self)
+{
+  self->dragging = TRUE;
+}
+
+static void
+scrollbar_released_cb (HeronMessageList *self)
+{
+  self->dragging = FALSE;
+  self->user_scroll_time = g_get_monotonic_time ();
+}
+
+static gboolean
+stick_tick_cb (GtkWidget     *widget,
+               GdkFrameClock *clock,
+               gpointer       user_data)
+{
+  HeronMessageList *self = HERON_MESSAGE_LIST (widget);
+  GtkAdjustment *adj = heron_message_list_get_vadjustment (self);
+
+  if (self->following && !at_bottom (adj))
+    {
+      stick_to_bottom (self);
+      return G_SOURCE_CONTINUE;   /* rows measured on this frame may move the end again */
+    }
+  self->stick_tick = 0;
+  return G_SOURCE_REMOVE;
+}
+
+/* Keep the bottom while following: the content grew (streaming text, a new message) or
+ * the list view re-anchored after measuring rows. Done on the next frame, outside the
+ * list view's own size allocation. */
+static void
+queue_stick (HeronMessageList *self)
+{
+  if (self->following && self->stick_tick == 0
+      && !at_bottom (heron_message_list_get_vadjustment (self)))
+    self->stick_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_tick_cb,
+                                                     NULL, NULL);
 }
 
 static void
 adjustment_changed_cb (HeronMessageList *self,
                        GtkAdjustment    *adj)
 {
-  /* The content grew (streaming text, a new message, rows measured): keep the bottom. */
   if (self->following && !at_bottom (adj))
     stick_to_bottom (self);
+  queue_stick (self);
 }
 
 static void
@@ -138,14 +212,14 @@ jump_clicked_cb (HeronMessageList *self)
   heron_message_list_scroll_to_bottom (self);
 }
 
-void
-heron_message_list_scroll_to_item (HeronMessageList *self,
-                                   guint             position)
+static void
+scroll_now (HeronMessageList *self,
+            guint             position)
 {
-  g_return_if_fail (HERON_IS_MESSAGE_LIST (self));
-
   if (self->model == NULL || position >= g_list_model_get_n_items (self->model))
     return;
+  /* Our own scrolling: the user did not leave the bottom. */
+  self->scrolling = TRUE;
   if (self->list_view != NULL)
     gtk_widget_activate_action (self->list_view, "list.scroll-to-item", "u", position);
   else
@@ -159,6 +233,66 @@ heron_message_list_scroll_to_item (HeronMessageList *self,
                                        &GRAPHENE_POINT_INIT (0, 0), &p))
         gtk_adjustment_set_value (heron_message_list_get_vadjustment (self), p.y);
     }
+  self->scrolling = FALSE;
+  if (self->following)
+    stick_to_bottom (self);
+}
+
+static gboolean
+scroll_tick_cb (GtkWidget     *widget,
+                GdkFrameClock *clock,
+                gpointer       user_data)
+{
+  HeronMessageList *self = HERON_MESSAGE_LIST (widget);
+
+  /* Ticks run before the frame's layout, and GTK 4.8's list view only scrolls to rows it
+   * has laid out (setting the adjustment before that even warns): after one frame, move
+   * near the row (the view estimates row heights the same way), after the next one, to
+   * the row itself. */
+  if (self->scroll_wait > 0 && --self->scroll_wait > 0)
+    {
+      if (self->scroll_wait == 1 && self->list_view != NULL && self->model != NULL
+          && !self->following)
+        {
+          GtkAdjustment *adj = heron_message_list_get_vadjustment (self);
+          guint n = g_list_model_get_n_items (self->model);
+
+          self->scrolling = TRUE;
+          gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) * self->scroll_to
+                                         / MAX (n, 1));
+          self->scrolling = FALSE;
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  self->scroll_tick = 0;
+  /* While following, the end may have moved since (a turn appended its messages). */
+  if (self->following && self->model != NULL && g_list_model_get_n_items (self->model) > 0)
+    self->scroll_to = g_list_model_get_n_items (self->model) - 1;
+  scroll_now (self, self->scroll_to);
+  return G_SOURCE_REMOVE;
+}
+
+/* GTK 4.8's list view cannot scroll to rows it has not laid out yet (right after a new
+ * model), so the scroll happens on the next frame. */
+void
+heron_message_list_scroll_to_item (HeronMessageList *self,
+                                   guint             position)
+{
+  g_return_if_fail (HERON_IS_MESSAGE_LIST (self));
+
+  if (self->model == NULL || position >= g_list_model_get_n_items (self->model))
+    return;
+  if (self->model != NULL && position + 1 < g_list_model_get_n_items (self->model))
+    {
+      /* Showing an older message: stop following the end. */
+      self->following = FALSE;
+      update_jump_button (self);
+    }
+  self->scroll_to = position;
+  self->scroll_wait = 3;
+  if (self->scroll_tick == 0)
+    self->scroll_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), scroll_tick_cb,
+                                                      NULL, NULL);
 }
 
 void
@@ -170,7 +304,6 @@ heron_message_list_scroll_to_bottom (HeronMessageList *self)
   update_jump_button (self);
   if (self->model != NULL && g_list_model_get_n_items (self->model) > 0)
     heron_message_list_scroll_to_item (self, g_list_model_get_n_items (self->model) - 1);
-  stick_to_bottom (self);
 }
 
 void
@@ -210,6 +343,12 @@ heron_message_list_dispose (GObject *object)
 {
   HeronMessageList *self = (HeronMessageList *)object;
 
+  if (self->scroll_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->scroll_tick);
+  self->scroll_tick = 0;
+  if (self->stick_tick != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->stick_tick);
+  self->stick_tick = 0;
   g_clear_pointer (&self->overlay, gtk_widget_unparent);
   g_clear_object (&self->selection);
   g_clear_object (&self->model);
@@ -284,6 +423,23 @@ heron_message_list_init (HeronMessageList *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Jump to Bottom"), -1);
   g_signal_connect_swapped (self->jump_button, "clicked", G_CALLBACK (jump_clicked_cb), self);
   gtk_overlay_add_overlay (GTK_OVERLAY (self->overlay), self->jump_button);
+
+  {
+    GtkEventController *scroll = gtk_event_controller_scroll_new (
+      GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+    GtkGesture *click = gtk_gesture_click_new ();
+
+    gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
+    g_signal_connect_swapped (scroll, "scroll", G_CALLBACK (user_scroll_cb), self);
+    gtk_widget_add_controller (self->scroller, scroll);
+    gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+    g_signal_connect_swapped (click, "pressed", G_CALLBACK (scrollbar_pressed_cb), self);
+    g_signal_connect_swapped (click, "released", G_CALLBACK (scrollbar_released_cb), self);
+    g_signal_connect_swapped (click, "stopped", G_CALLBACK (scrollbar_released_cb), self);
+    gtk_widget_add_controller (gtk_scrolled_window_get_vscrollbar (
+                                 GTK_SCROLLED_WINDOW (self->scroller)),
+                               GTK_EVENT_CONTROLLER (click));
+  }
 
   adj = heron_message_list_get_vadjustment (self);
   g_signal_connect_object (adj, "value-changed", G_CALLBACK (value_changed_cb), self,

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# chat.sh: the chat end to end, the real heron under Xvfb with real key presses.
+#   chat.sh MODE HERON BUILD_ROOT OUT_DIR [MAKE_MODEL]
+# MODE scripted  HERON_TEST_BACKEND streams a fixed Markdown answer (deterministic):
+#                type a question, Enter, tokens arrive, Escape stops, Ctrl+Shift+R
+#                regenerates, Ctrl+F searches a word of the answer and Enter jumps to it
+#      local     the same with a tiny random-weight GGUF model on the local backend
+#      zh_CN     the scripted run with LANGUAGE=zh_CN (screenshots only, plus the checks)
+# Screenshots: OUT_DIR/chat-MODE-*.png. Exits 77 (skip) when a tool is missing.
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -u
+mode=$1 heron=$2 build=$3 out=$4 make_model=${5:-}
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ -z "${HERON_CHAT_INNER:-}" ]; then
+  for tool in xdotool import; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "1..0 # SKIP $tool is not installed"; exit 77; }
+  done
+  mkdir -p "$out"
+  HERON_CHAT_INNER=1 exec "$here/run-in-xvfb.sh" --screen 1280x800 -- "$0" "$@"
+fi
+
+export GSETTINGS_SCHEMA_DIR="$build/data" HERON_LOCALEDIR="$build/po"
+export GSETTINGS_BACKEND=memory G_MESSAGES_DEBUG=heron-chat
+export G_DEBUG=fatal-criticals
+log="$out/chat-$mode.log"
+n=0 failed=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; failed=1; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
+shot() { sleep 0.4; import -window root "$out/chat-$mode-$1.png" 2>/dev/null; }
+count() { grep -c "$1" "$log" 2>/dev/null || true; }
+wait_count() {  # pattern n [tenths]: wait until the log has N lines matching
+  for _ in $(seq 1 "${3:-300}"); do
+    [ "$(count "$1")" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+answer="$XDG_DATA_HOME/answer.md"
+cat > "$answer" <<'MD'
+<think>The user wants an example. A short one with code will do.</think>## Herons
+
+Herons are **long-legged** wading birds. A small program:
+
+```c
+int main (void) { return 0; }
+```
+
+| Bird  | Length |
+|-------|--------|
+| Heron | 1 m    |
+
+The word to search for is albatross.
+MD
+
+case "$mode" in
+  scripted|zh_CN)
+    # 40 ms per 3 characters: slow enough to stop it midway, fast enough for a test.
+    export HERON_TEST_BACKEND="scripted:$answer:40:3"
+    [ "$mode" = zh_CN ] && export LANG=C.UTF-8 LANGUAGE=zh_CN
+    ;;
+  local)
+    [ -x "$make_model" ] || { echo "1..0 # SKIP heron-make-model not built"; exit 77; }
+    export HERON_MODEL="$XDG_DATA_HOME/tiny.gguf"
+    "$make_model" -o "$HERON_MODEL" --n-ctx 512 >/dev/null \
+      || { echo "1..0 # SKIP heron-make-model failed"; exit 77; }
+    ;;
+esac
+
+timeout 300 "$heron" > "$log" 2>&1 &
+pid=$!
+wid=$(timeout 60 xdotool search --sync --onlyvisible --name '^Heron$' 2>/dev/null | head -n 1)
+if [ -z "$wid" ]; then
+  not_ok "the main window is mapped"; echo "1..$n"; exit 1
+fi
+ok "the main window is mapped"
+timeout 10 xdotool windowfocus --sync "$wid" 2>/dev/null
+sleep 0.5
+
+# 1. Ask: Enter sends; tokens stream in; the answer completes.
+xdotool type --delay 15 "Tell me about herons"
+xdotool key Return
+check "Enter sends the question and a turn starts" wait_count "turn started" 1
+check "tokens arrive in the main loop" wait_count "first tokens arrived" 1
+shot streaming
+check "the answer completes" wait_count "turn finished: complete" 1 600
+shot answered
+
+# 2. Stop: a second question, Escape while it streams keeps the partial answer.
+xdotool type --delay 15 "And egrets?"
+xdotool key Return
+check "the second question starts a turn" wait_count "first tokens arrived" 2
+sleep 0.3
+xdotool key Escape
+check "Escape stops the answer" wait_count "turn finished: stopped" 1 100
+shot stopped
+
+# 3. Regenerate the last answer (Ctrl+Shift+R) and let it finish.
+xdotool key ctrl+shift+r
+check "Ctrl+Shift+R regenerates the last answer" wait_count "turn started" 3
+if [ "$mode" != local ]; then
+  check "the regenerated answer completes" wait_count "turn finished: complete" 2 600
+else
+  check "the regenerated answer ends" wait_count "turn finished" 3 600
+fi
+shot regenerated
+
+# 4. Search every message (Ctrl+F) for a word of the answer, and jump to the hit.
+word=albatross
+[ "$mode" = local ] && word=herons
+xdotool key ctrl+f
+sleep 0.3
+xdotool type --delay 20 "$word"
+check "Ctrl+F searches the history and finds the answer" \
+  bash -c "for i in \$(seq 1 100); do grep -q 'search: [1-9][0-9]* hits' '$log' && exit 0; sleep 0.1; done; exit 1"
+shot search
+xdotool key Return
+check "a search result opens its message" wait_count "jump to message at [0-9]" 1 100
+shot jumped
+
+xdotool key ctrl+q
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null && kill "$pid"
+wait "$pid"
+rc=$?
+check "Ctrl+Q quits with exit code 0 (got $rc)" [ "$rc" -eq 0 ]
+check "no warnings or criticals in the log" bash -c "! grep -qE 'CRITICAL|WARNING' '$log'"
+echo "1..$n"
+[ $failed -eq 0 ] || { echo "# log ($log):"; sed 's/^/#   /' "$log" | tail -30; }
+exit $failed
