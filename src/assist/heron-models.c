@@ -638,6 +638,25 @@ heron_model_spec_resolve (const char  *text,
   return local_spec (text, error);
 }
 
+char *
+heron_model_spec_resolve_path (const char  *text,
+                               const char  *data_dir,
+                               GError     **error)
+{
+  g_autoptr(HeronModelSpec) spec = heron_model_spec_resolve (text, data_dir, NULL, error);
+
+  if (spec == NULL)
+    return NULL;
+  if (spec->kind == HERON_MODEL_SPEC_REMOTE)
+    {
+      g_set_error (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_NO_MODEL,
+                   _("%s is a remote model; this command runs local models only (use "
+                     "heron-cli ask for remote ones)."), text);
+      return NULL;
+    }
+  return g_steal_pointer (&spec->path);
+}
+
 HeronBackend *
 heron_model_spec_create_backend (const HeronModelSpec  *spec,
                                  const char            *base_url,

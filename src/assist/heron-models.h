@@ -105,6 +105,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (HeronModelSpec, heron_model_spec_free)
  * path, or a library name (scanned under DATA_DIR and HOME, NULL: the user's). */
 HeronModelSpec *heron_model_spec_resolve (const char *text, const char *data_dir,
                                           const char *home, GError **error);
+/* For commands that run the engine directly (heron-cli generate): the file TEXT names; a
+ * remote spec is an error that says so. */
+char           *heron_model_spec_resolve_path (const char *text, const char *data_dir,
+                                               GError **error);
 /* A backend for SPEC: a HeronLocalBackend (not yet loaded) or a HeronOpenaiBackend.
  * BASE_URL overrides the endpoint preset's address (tests, custom servers). */
 HeronBackend   *heron_model_spec_create_backend (const HeronModelSpec *spec,

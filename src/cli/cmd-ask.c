@@ -19,6 +19,7 @@
 #include "heron-cli.h"
 #include "heron-store.h"
 #include "heron-local-backend.h"
+#include "heron-models.h"
 #include "heron-scripted-backend.h"
 #include "heron-turn.h"
 
@@ -89,9 +90,11 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* Loading runs on the main loop, so that Ctrl+C stops a long load too. */
 static HeronBackend *
-make_backend (const char *model, int n_ctx, int threads, AskState *st, GError **error)
+make_backend (const char *data_dir, const char *model, int n_ctx, int threads, AskState *st,
+              GError **error)
 {
   g_autoptr(HeronLocalBackend) local = NULL;
+  g_autoptr(HeronModelSpec) spec = NULL;
   GError *local_error = NULL;
   HeronBackend *test_backend = heron_test_backend_new_from_env (&local_error);
 
@@ -107,7 +110,13 @@ make_backend (const char *model, int n_ctx, int threads, AskState *st, GError **
                    _("no model given; use --model MODEL.gguf"));
       return NULL;
     }
-  local = heron_local_backend_new (model, n_ctx, threads);
+  /* A path, a library name or remote:SERVER/MODEL (heron-models.h). */
+  spec = heron_model_spec_resolve (model, data_dir, NULL, error);
+  if (spec == NULL)
+    return NULL;
+  if (spec->kind == HERON_MODEL_SPEC_REMOTE)
+    return heron_model_spec_create_backend (spec, g_getenv ("HERON_REMOTE_BASE_URL"), error);
+  local = heron_local_backend_new (spec->path, n_ctx, threads);
   heron_local_backend_load_async (local, st->cancellable, load_done, st);
   g_main_loop_run (st->loop);
   if (!st->ok)
@@ -130,7 +139,7 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
   GOptionEntry entries[] = {
     { "conversation", 'c', 0, G_OPTION_ARG_INT64, &conversation,
       N_("Continue the conversation with this id"), N_("ID") },
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, N_("Model GGUF file"), N_("PATH") },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, N_("Model: a GGUF file, a library name or remote:SERVER/MODEL"), N_("MODEL") },
     { "system", 's', 0, G_OPTION_ARG_STRING, &system,
       N_("System prompt of a new conversation"), N_("TEXT") },
     { "temp", 0, 0, G_OPTION_ARG_DOUBLE, &temp, N_("Temperature (0: greedy)"), N_("T") },
@@ -190,7 +199,7 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
       status = 1;
       goto out;
     }
-  backend = make_backend (model, n_ctx, threads, &st, &error);
+  backend = make_backend (ctx->data_dir, model, n_ctx, threads, &st, &error);
   if (backend == NULL)
     {
       heron_cli_error ("ask", "%s", error->message);

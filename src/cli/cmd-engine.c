@@ -27,6 +27,7 @@
 #include "engine/think.h"
 #include "engine/tokenizer.h"
 #include "heron-cli.h"
+#include "heron-models.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Shared helpers                                                                           */
@@ -749,6 +750,19 @@ heron_cmd_generate (HeronCliContext *ctx, int argc, char **argv)
   if (!no_extra_args ("generate", argc, argv, 1) || !check_gen_opts (&o))
     goto out;
   status = 1;
+  if (o.model != NULL && !g_file_test (o.model, G_FILE_TEST_EXISTS))
+    {
+      /* A library name or spec (heron-models.h): generate runs the file it names. */
+      g_autoptr(GError) error = NULL;
+      char *path = heron_model_spec_resolve_path (o.model, ctx->data_dir, &error);
+      if (path == NULL)
+        {
+          heron_cli_error ("generate", "%s", error->message);
+          goto out;
+        }
+      g_free (o.model);
+      o.model = path;
+    }
   if (!check_model_path ("generate", o.model))
     goto out;
   if (o.file != NULL && (file_text = read_text_file ("generate", o.file, NULL)) == NULL)
