@@ -719,6 +719,39 @@ heron_route_clear (HeronRoute *route)
   g_clear_pointer (&route->notice, g_free);
 }
 
+int
+heron_models_estimate_tokens (const HeronChatRequest *request)
+{
+  gsize bytes = 0;
+
+  g_return_val_if_fail (request != NULL, 0);
+  for (guint i = 0; i < request->messages->len; i++)
+    {
+      const HeronChatMessage *m = &g_array_index (request->messages, HeronChatMessage, i);
+      bytes += (m->content ? strlen (m->content) : 0) + 4 * 4;
+    }
+  return (int) MIN ((bytes + 3) / 4, (gsize) G_MAXINT);
+}
+
+char *
+heron_models_stats_add_notice (const char *stats_json,
+                               const char *notice)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) gen = NULL;
+  JsonNode *root;
+
+  if (stats_json == NULL)
+    return NULL;
+  if (notice == NULL || !json_parser_load_from_data (parser, stats_json, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)))
+    return g_strdup (stats_json);
+  json_object_set_string_member (json_node_get_object (root), "notice", notice);
+  gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
 GError *
 heron_models_load_error (const char *path,
                          const char *engine_message)

@@ -126,6 +126,11 @@ typedef struct
 HeronRoute heron_models_route (gboolean prefer_local, gboolean local_available, int local_n_ctx,
                                int prompt_tokens, const char *remote_name);
 void       heron_route_clear  (HeronRoute *route);
+/* Tokens a request will take, estimated without a tokenizer (UTF-8 bytes / 4, rounded up,
+ * plus a few per message for the template). */
+int        heron_models_estimate_tokens (const HeronChatRequest *request);
+/* STATS_JSON with a "notice" member added (a new string; NULL STATS_JSON gives NULL). */
+char      *heron_models_stats_add_notice (const char *stats_json, const char *notice);
 
 /* Plain words for a load failure of the engine (its message in ENGINE_MESSAGE), with what to
  * do: unsupported architecture, corrupt/truncated file, not enough memory, else generic. */

@@ -9,6 +9,7 @@
 #include "heron-turn.h"
 #include "heron-conversations.h"
 #include "heron-messages.h"
+#include "heron-models.h"
 
 typedef enum { KIND_ASK, KIND_EDIT, KIND_REGENERATE } Kind;
 
@@ -22,6 +23,9 @@ struct _HeronTurn
   char                   *system_prompt;
   HeronSamplingParams     params;
   guint                   write_interval;
+  HeronBackend           *fallback;        /* prefer-local routing (heron-models.h) */
+  int                     local_n_ctx;
+  char                   *route_notice;    /* why the running request went to the fallback */
 
   /* the running request */
   GTask                  *task;
@@ -298,6 +302,12 @@ chat_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (stats)
     {
       stats_json = heron_chat_stats_to_json (stats);
+      if (self->route_notice)
+        {
+          char *with_notice = heron_models_stats_add_notice (stats_json, self->route_notice);
+          g_free (stats_json);
+          stats_json = with_notice;
+        }
       state = stats->stop == HERON_STOP_CANCELLED ? HERON_MESSAGE_CANCELLED
                                                   : HERON_MESSAGE_COMPLETE;
     }
@@ -325,6 +335,7 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   Prep *p = g_task_get_task_data (G_TASK (result));
   g_autoptr(HeronChatRequest) request = NULL;
   HeronSamplingParams params;
+  HeronBackend *backend;
   GError *error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -373,7 +384,21 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->timer = g_timeout_source_new (self->write_interval);
   g_source_set_callback (self->timer, write_tick, self, NULL);
   g_source_attach (self->timer, g_main_context_get_thread_default ());
-  heron_backend_chat_async (self->backend, request, on_delta, self,
+  backend = self->backend;
+  g_clear_pointer (&self->route_notice, g_free);
+  if (self->fallback)
+    {
+      HeronRoute route = heron_models_route (TRUE, self->local_n_ctx > 0, self->local_n_ctx,
+                                             heron_models_estimate_tokens (request),
+                                             heron_backend_get_name (self->fallback));
+      if (route.use_remote)
+        {
+          backend = self->fallback;
+          self->route_notice = g_steal_pointer (&route.notice);
+        }
+      heron_route_clear (&route);
+    }
+  heron_backend_chat_async (backend, request, on_delta, self,
                             g_task_get_cancellable (task), chat_done, task);
 }
 
@@ -473,6 +498,8 @@ heron_turn_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->backend);
+  g_clear_object (&self->fallback);
+  g_clear_pointer (&self->route_notice, g_free);
   g_clear_object (&self->model);
   g_clear_object (&self->question);
   g_clear_object (&self->answer);
@@ -560,6 +587,22 @@ heron_turn_get_conversation_id (HeronTurn *self)
 {
   g_return_val_if_fail (HERON_IS_TURN (self), 0);
   return self->conversation_id;
+}
+
+void
+heron_turn_set_backend (HeronTurn *self, HeronBackend *backend)
+{
+  g_return_if_fail (HERON_IS_TURN (self));
+  g_return_if_fail (HERON_IS_BACKEND (backend));
+  g_set_object (&self->backend, backend);
+}
+
+void
+heron_turn_set_fallback (HeronTurn *self, HeronBackend *remote, int local_n_ctx)
+{
+  g_return_if_fail (HERON_IS_TURN (self));
+  g_set_object (&self->fallback, remote);
+  self->local_n_ctx = local_n_ctx;
 }
 
 void

@@ -39,6 +39,14 @@ void          heron_turn_set_system_prompt   (HeronTurn *self, const char *promp
 void          heron_turn_set_sampling        (HeronTurn *self, const HeronSamplingParams *p);
 /* Minimum time between two streaming writes of the answer (default 250 ms). */
 void          heron_turn_set_write_interval  (HeronTurn *self, guint ms);
+/* The model that answers the next request (switching model mid-conversation). */
+void          heron_turn_set_backend         (HeronTurn *self, HeronBackend *backend);
+/* "Prefer local": with REMOTE set, a request goes to REMOTE only when the local backend
+ * cannot take it (LOCAL_N_CTX 0: no local model loaded; or the prompt is estimated longer
+ * than LOCAL_N_CTX tokens); the answer's stats JSON then carries a "notice" saying why.
+ * REMOTE NULL: every request goes to the turn's backend. See heron_models_route. */
+void          heron_turn_set_fallback        (HeronTurn *self, HeronBackend *remote,
+                                              int local_n_ctx);
 
 HeronMessage *heron_turn_get_question        (HeronTurn *self);   /* NULL before/for regenerate */
 HeronMessage *heron_turn_get_answer          (HeronTurn *self);
