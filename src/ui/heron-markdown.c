@@ -81,8 +81,12 @@ heron_markdown_escape_append (GString    *out,
                               const char *text,
                               gssize      len)
 {
-  const char *end = text + (len < 0 ? (gssize) strlen (text) : len);
+  const char *end;
 
+  /* md4c gives empty attributes (an empty link target) as NULL + 0. */
+  if (text == NULL || len == 0)
+    return;
+  end = text + (len < 0 ? (gssize) strlen (text) : len);
   for (const char *p = text; p < end; p++)
     {
       unsigned char c = (unsigned char) *p;

@@ -18,6 +18,8 @@ void           heron_message_list_set_model     (HeronMessageList *self,
                                                  GListModel       *model);
 /* TRUE while the view follows new text (the user is at the bottom). */
 gboolean       heron_message_list_get_following (HeronMessageList *self);
+void           heron_message_list_set_following (HeronMessageList *self,
+                                                 gboolean          following);
 void           heron_message_list_scroll_to_bottom (HeronMessageList *self);
 void           heron_message_list_scroll_to_item   (HeronMessageList *self,
                                                     guint             position);
