@@ -1018,11 +1018,10 @@ store_opened_cb (GObject      *source,
       g_autofree char *dir = heron_store_default_data_dir ();
       g_autofree char *path = g_build_filename (dir, "heron.db", NULL);
       g_autofree char *body = g_strdup_printf (
-        _("Heron could not open its chat history at\n%s\n\n%s\n\nThe file was left as it "
-          "is. Move it away or repair it, then start Heron again. Chats cannot be saved "
-          "until then."), path, error->message);
+        _("Heron could not open its chat history at\n%s\n\n%s\n\nChats cannot be saved "
+          "until Heron is started again with a history it can open."), path, error->message);
 
-      g_warning ("cannot open the store: %s", error->message);
+      g_debug ("store error: %s", error->message);
       show_error (self, _("Cannot Open the Chat History"), body);
       return;
     }

@@ -6,6 +6,7 @@
 #                regenerates, Ctrl+F searches a word of the answer and Enter jumps to it
 #      local     the same with a tiny random-weight GGUF model on the local backend
 #      zh_CN     the scripted run with LANGUAGE=zh_CN (screenshots only, plus the checks)
+#      baddb     heron.db is not a database: a dialog names it, and the file is left as is
 # Screenshots: OUT_DIR/chat-MODE-*.png. Exits 77 (skip) when a tool is missing.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -u
@@ -23,6 +24,8 @@ fi
 export GSETTINGS_SCHEMA_DIR="$build/data" HERON_LOCALEDIR="$build/po"
 export GSETTINGS_BACKEND=memory G_MESSAGES_DEBUG=heron-chat
 export G_DEBUG=fatal-criticals
+# Under ASan: full stacks, so that tests/lsan.supp can name GLib's own constructor.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
 log="$out/chat-$mode.log"
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -60,6 +63,29 @@ case "$mode" in
     # 40 ms per 3 characters: slow enough to stop it midway, fast enough for a test.
     export HERON_TEST_BACKEND="scripted:$answer:40:3"
     [ "$mode" = zh_CN ] && export LANG=C.UTF-8 LANGUAGE=zh_CN
+    ;;
+  baddb)
+    export HERON_TEST_BACKEND="scripted:$answer:40:3"
+    mkdir -p "$XDG_DATA_HOME/heron"
+    head -c 20000 /dev/urandom > "$XDG_DATA_HOME/heron/heron.db"
+    before=$(md5sum < "$XDG_DATA_HOME/heron/heron.db")
+    timeout 120 "$heron" > "$log" 2>&1 &
+    pid=$!
+    check "a damaged database is reported" wait_count "store error:" 1
+    dialog=$(timeout 30 xdotool search --sync --onlyvisible --name '.' 2>/dev/null | head -n 1)
+    sleep 1
+    shot dialog
+    check "the dialog names the file (in the log: $(grep -o 'store error:.*' "$log" | head -c 80))" \
+      test -n "$dialog"
+    xdotool key Escape
+    sleep 0.3
+    xdotool key ctrl+q
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    check "the damaged file is left untouched" [ "$(md5sum < "$XDG_DATA_HOME/heron/heron.db")" = "$before" ]
+    echo "1..$n"
+    exit $failed
     ;;
   local)
     [ -x "$make_model" ] || { echo "1..0 # SKIP heron-make-model not built"; exit 77; }
