@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -598,8 +599,8 @@ transfer (Job *j, GError **error)
       if (self->size && j->offset > self->size)
         {
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                       _("The server sent more than the expected %" G_GUINT64_FORMAT
-                         " bytes."), self->size);
+                       _("The server sent more than the expected %" PRIu64 " bytes."),
+                       (uint64_t) self->size);
           step = STEP_FAILED;
           break;
         }
@@ -628,8 +629,8 @@ finish_file (Job *j, GError **error)
   if (self->size && j->offset != self->size)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   _("The download of %s has %" G_GUINT64_FORMAT " bytes instead of %"
-                     G_GUINT64_FORMAT "."), self->url, j->offset, self->size);
+                   _("The download of %s has %" PRIu64 " bytes instead of %" PRIu64 "."),
+                   self->url, (uint64_t) j->offset, (uint64_t) self->size);
       return FALSE;
     }
   if (self->sha256 && g_ascii_strcasecmp (sum, self->sha256) != 0)
