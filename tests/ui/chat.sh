@@ -119,18 +119,21 @@ xdotool type --delay 15 "And egrets?"
 xdotool key Return
 check "the second question starts a turn" wait_count "first tokens arrived" 2
 sleep 0.3
+finished_before=$(count "turn finished")
 xdotool key Escape
-check "Escape stops the answer" wait_count "turn finished: stopped" 1 100
+if [ "$mode" = local ] && [ "$finished_before" -ge 2 ]; then
+  # The random tiny model may end its answer (end-of-text token) within milliseconds.
+  n=$((n + 1)); echo "ok $n - Escape stops the answer # SKIP the tiny model's answer had ended"
+else
+  check "Escape stops the answer" wait_count "turn finished: stopped" 1 100
+fi
 shot stopped
 
 # 3. Regenerate the last answer (Ctrl+Shift+R) and let it finish.
 xdotool key ctrl+shift+r
 check "Ctrl+Shift+R regenerates the last answer" wait_count "turn started" 3
-if [ "$mode" != local ]; then
-  check "the regenerated answer completes" wait_count "turn finished: complete" 2 600
-else
-  check "the regenerated answer ends" wait_count "turn finished" 3 600
-fi
+check "the regenerated answer ends" wait_count "turn finished" 3 600
+[ "$mode" != local ] && check "the regenerated answer is complete" wait_count "turn finished: complete" 2 50
 shot regenerated
 
 # 4. Search every message (Ctrl+F) for a word of the answer, and jump to the hit.
