@@ -196,6 +196,15 @@ heron_chat_view_set_title (HeronChatView *self,
 }
 
 void
+heron_chat_view_set_subtitle (HeronChatView *self,
+                              const char    *subtitle)
+{
+  g_return_if_fail (HERON_IS_CHAT_VIEW (self));
+
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+}
+
+void
 heron_chat_view_clear (HeronChatView *self)
 {
   g_return_if_fail (HERON_IS_CHAT_VIEW (self));

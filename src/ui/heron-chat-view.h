@@ -22,6 +22,8 @@ void          heron_chat_view_set_page       (HeronChatView *self,
                                               const char    *name);
 void          heron_chat_view_set_title      (HeronChatView *self,
                                               const char    *title);
+void          heron_chat_view_set_subtitle   (HeronChatView *self,
+                                              const char    *subtitle);
 void          heron_chat_view_clear          (HeronChatView *self);
 
 G_END_DECLS

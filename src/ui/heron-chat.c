@@ -51,6 +51,7 @@ struct _HeronChat
   char                   *pending_text;   /* the question being answered */
   gint64                  editing_id;     /* user message being edited, or 0 */
   gint64                  jump_to;        /* message to show once loaded, or 0 */
+  gboolean                loading;        /* the local model is still loading */
   gboolean                saw_delta;
 };
 
@@ -171,6 +172,18 @@ update_state (HeronChat *self)
   gboolean have_conversation = current_id (self) != 0;
 
   heron_chat_view_set_page (chat_view (self), self->backend != NULL ? "messages" : "empty");
+  if (self->backend != NULL)
+    {
+      g_autofree char *loading = g_strdup_printf (_("Loading %s…"),
+                                                  heron_backend_get_name (self->backend));
+
+      /* The model in use, under the title; its load shows there too. */
+      heron_chat_view_set_subtitle (chat_view (self),
+                                    self->loading ? loading
+                                    : heron_backend_get_name (self->backend));
+    }
+  else
+    heron_chat_view_set_subtitle (chat_view (self), NULL);
   heron_composer_set_busy (composer (self), running);
   set_action_enabled (self, "stop", running);
   set_action_enabled (self, "regenerate", !running && self->backend != NULL);
@@ -905,6 +918,9 @@ model_loaded_cb (GObject      *source,
   g_autoptr(HeronChat) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  self->loading = FALSE;
+  if (self->window != NULL)
+    update_state (self);
   if (!heron_local_backend_load_finish (HERON_LOCAL_BACKEND (source), result, &error))
     {
       if (self->window == NULL)
@@ -929,6 +945,7 @@ load_model (HeronChat  *self,
   g_autofree char *title = g_strdup_printf (_("Loading %s…"), base);
 
   /* Requests made while it loads wait for it on the backend's thread. */
+  self->loading = TRUE;
   heron_chat_set_backend (self, HERON_BACKEND (backend));
   toast (self, title);
   heron_local_backend_load_async (backend, self->cancellable, model_loaded_cb,
@@ -1151,6 +1168,7 @@ initial_backend (HeronChat *self)
       HeronLocalBackend *local = heron_local_backend_new (model, 0, 0);
 
       g_set_object (&shared_backend, HERON_BACKEND (local));
+      self->loading = TRUE;
       heron_local_backend_load_async (local, self->cancellable, model_loaded_cb,
                                       g_object_ref (self));
       return HERON_BACKEND (local);

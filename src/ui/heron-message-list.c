@@ -42,6 +42,7 @@ struct _HeronMessageList
   gint64             user_scroll_time; /* last wheel or touchpad scroll (monotonic µs) */
   gboolean           dragging;    /* the user holds the scrollbar */
   guint              stick_tick;
+  guint              stick_frames; /* frames left to keep re-checking the end */
 };
 
 G_DEFINE_FINAL_TYPE (HeronMessageList, heron_message_list, GTK_TYPE_WIDGET)
@@ -129,9 +130,13 @@ stick_tick_cb (GtkWidget     *widget,
   GtkAdjustment *adj = heron_message_list_get_vadjustment (self);
 
   if (self->following && !at_bottom (adj))
+    stick_to_bottom (self);
+  /* Rows measured on the next frames may move the end again (GTK 4.8 estimates the
+   * heights of rows it has not measured yet). */
+  if (self->following && self->stick_frames > 0)
     {
-      stick_to_bottom (self);
-      return G_SOURCE_CONTINUE;   /* rows measured on this frame may move the end again */
+      self->stick_frames--;
+      return G_SOURCE_CONTINUE;
     }
   self->stick_tick = 0;
   return G_SOURCE_REMOVE;
@@ -143,8 +148,10 @@ stick_tick_cb (GtkWidget     *widget,
 static void
 queue_stick (HeronMessageList *self)
 {
-  if (self->following && self->stick_tick == 0
-      && !at_bottom (heron_message_list_get_vadjustment (self)))
+  if (!self->following)
+    return;
+  self->stick_frames = 8;
+  if (self->stick_tick == 0)
     self->stick_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self), stick_tick_cb,
                                                      NULL, NULL);
 }
@@ -239,7 +246,10 @@ scroll_now (HeronMessageList *self,
     }
   self->scrolling = FALSE;
   if (self->following)
-    stick_to_bottom (self);
+    {
+      stick_to_bottom (self);
+      queue_stick (self);
+    }
 }
 
 static gboolean
