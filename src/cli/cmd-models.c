@@ -120,8 +120,13 @@ on_progress (HeronDownload *dl, gpointer data)
 
   (void) data;
   if (eta >= 0)
-    fprintf (stderr, _("\r%s / %s  %s/s  %d:%02d left   "), g, t, sp, (int) eta / 60,
-             (int) eta % 60);
+    {
+      /* Translators: download progress: received / total, speed, minutes:seconds left. */
+      fprintf (stderr, "\r");
+      fprintf (stderr, _("%s / %s  %s/s  %d:%02d left"), g, t, sp, (int) eta / 60,
+               (int) eta % 60);
+      fprintf (stderr, "   ");
+    }
   else
     fprintf (stderr, "\r%s / %s  %s/s   ", g, t, sp);
   fflush (stderr);
