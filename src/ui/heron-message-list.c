@@ -74,8 +74,9 @@ stick_to_bottom (HeronMessageList *self)
 }
 
 /* The list view moves the adjustment by itself too (rows measured, anchors kept), so only
- * changes right after a wheel, touchpad or scrollbar gesture are the user's: they stop the
- * following; reaching the bottom by any means starts it again. */
+ * changes right after a wheel, touchpad or scrollbar gesture are the user's: leaving the
+ * end stops the following, scrolling back to it (or the jump button, or sending) starts
+ * it again. */
 static void
 value_changed_cb (HeronMessageList *self,
                   GtkAdjustment    *adj)
@@ -85,10 +86,10 @@ value_changed_cb (HeronMessageList *self,
 
   if (self->scrolling)
     return;
+  /* Only the user's own scrolling changes the mode: the view clamping to the end when
+   * estimated heights shrink does not mean the user came back. */
   if (by_user)
     self->following = at_bottom (adj);
-  else if (at_bottom (adj))
-    self->following = TRUE;
   update_jump_button (self);
   queue_stick (self);
 }
