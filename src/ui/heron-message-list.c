@@ -7,8 +7,10 @@
  * HERON_MESSAGE_LIST=listbox) takes 3.7 s to open, stalls 1.4 s after, and streams with
  * p99 47 ms / longest 89 ms, because every row exists and is measured. GTK 4.8's list view
  * does re-anchor while it measures rows of different heights; the follow logic below
- * copes with that (it re-sticks to the end on the next frame). The view follows a streaming answer while the user is at the bottom; once
- * the user scrolls up it stays put and a "jump to bottom" button appears.
+ * copes with that (it re-sticks to the end on the next frames).
+ *
+ * The view follows a streaming answer while the user is at the bottom; once the user
+ * scrolls up it stays put and a "jump to bottom" button appears.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

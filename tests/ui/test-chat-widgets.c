@@ -18,7 +18,7 @@ n_children (GtkWidget *w)
 {
   guint n = 0;
 
-  for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+  for (GtkWidget *c = gtk_widget_get_first_child (w); c; c = gtk_widget_get_next_sibling (c))
     n++;
   return n;
 }
