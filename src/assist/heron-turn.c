@@ -26,6 +26,7 @@ struct _HeronTurn
   HeronBackend           *fallback;        /* prefer-local routing (heron-models.h) */
   int                     local_n_ctx;
   char                   *route_notice;    /* why the running request went to the fallback */
+  char                   *model_spec;      /* conversations.model to record, or NULL */
 
   /* the running request */
   GTask                  *task;
@@ -55,6 +56,7 @@ typedef struct
   gint64        conversation_id;
   char         *system_prompt;  /* for a new conversation */
   char         *model_name;
+  char         *model_spec;     /* stored as conversations.model (heron-models.h), or NULL */
   /* results */
   char         *conv_system_prompt;
   char         *conv_settings_json;
@@ -71,6 +73,7 @@ prep_free (gpointer data)
   g_free (p->text);
   g_free (p->system_prompt);
   g_free (p->model_name);
+  g_free (p->model_spec);
   g_free (p->conv_system_prompt);
   g_free (p->conv_settings_json);
   g_clear_pointer (&p->history, g_ptr_array_unref);
@@ -162,11 +165,19 @@ prepare_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
       g_autofree char *title = heron_conversation_make_title (p->text, HERON_TURN_TITLE_CHARS);
 
       conv = heron_store_create_conversation_sync (store, title, p->system_prompt,
-                                                   p->model_name, NULL, &error);
+                                                   p->model_spec ? p->model_spec
+                                                                 : p->model_name,
+                                                   NULL, &error);
     }
   else
     conv = heron_store_get_conversation_sync (store, p->conversation_id, NULL, &error);
   if (conv == NULL)
+    goto fail;
+  /* The conversation remembers the model it was last switched to. */
+  if (p->model_spec && g_strcmp0 (heron_conversation_get_model (conv), p->model_spec) != 0
+      && !heron_store_set_conversation_settings_sync (store, heron_conversation_get_id (conv),
+                                                      NULL, p->model_spec, NULL, NULL, NULL,
+                                                      &error))
     goto fail;
   p->conversation_id = heron_conversation_get_id (conv);
   p->conv_system_prompt = g_strdup (heron_conversation_get_system_prompt (conv));
@@ -441,6 +452,7 @@ start (HeronTurn *self, Kind kind, const char *text, gint64 target, GCancellable
   p->conversation_id = self->conversation_id;
   p->system_prompt = g_strdup (self->system_prompt);
   p->model_name = g_strdup (heron_backend_get_name (self->backend));
+  p->model_spec = g_strdup (self->model_spec);
   prep_task = g_task_new (self, NULL, prepare_done, task);
   g_task_set_task_data (prep_task, p, prep_free);
   g_task_run_in_thread (prep_task, prepare_thread);
@@ -500,6 +512,7 @@ heron_turn_finalize (GObject *object)
   g_clear_object (&self->backend);
   g_clear_object (&self->fallback);
   g_clear_pointer (&self->route_notice, g_free);
+  g_clear_pointer (&self->model_spec, g_free);
   g_clear_object (&self->model);
   g_clear_object (&self->question);
   g_clear_object (&self->answer);
@@ -595,6 +608,14 @@ heron_turn_set_backend (HeronTurn *self, HeronBackend *backend)
   g_return_if_fail (HERON_IS_TURN (self));
   g_return_if_fail (HERON_IS_BACKEND (backend));
   g_set_object (&self->backend, backend);
+}
+
+void
+heron_turn_set_model_spec (HeronTurn *self, const char *spec)
+{
+  g_return_if_fail (HERON_IS_TURN (self));
+  g_free (self->model_spec);
+  self->model_spec = g_strdup (spec);
 }
 
 void

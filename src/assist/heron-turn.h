@@ -41,6 +41,9 @@ void          heron_turn_set_sampling        (HeronTurn *self, const HeronSampli
 void          heron_turn_set_write_interval  (HeronTurn *self, guint ms);
 /* The model that answers the next request (switching model mid-conversation). */
 void          heron_turn_set_backend         (HeronTurn *self, HeronBackend *backend);
+/* The model spec ("local:...", "library:...", "remote:...") recorded as the conversation's
+ * model at the next request; NULL: the backend's name, for new conversations only. */
+void          heron_turn_set_model_spec      (HeronTurn *self, const char *spec);
 /* "Prefer local": with REMOTE set, a request goes to REMOTE only when the local backend
  * cannot take it (LOCAL_N_CTX 0: no local model loaded; or the prompt is estimated longer
  * than LOCAL_N_CTX tokens); the answer's stats JSON then carries a "notice" saying why.

@@ -91,7 +91,7 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
 /* Loading runs on the main loop, so that Ctrl+C stops a long load too. */
 static HeronBackend *
 make_backend (const char *data_dir, const char *model, int n_ctx, int threads, AskState *st,
-              GError **error)
+              char **spec_out, GError **error)
 {
   g_autoptr(HeronLocalBackend) local = NULL;
   g_autoptr(HeronModelSpec) spec = NULL;
@@ -114,6 +114,7 @@ make_backend (const char *data_dir, const char *model, int n_ctx, int threads, A
   spec = heron_model_spec_resolve (model, data_dir, NULL, error);
   if (spec == NULL)
     return NULL;
+  *spec_out = g_strdup (spec->spec);
   if (spec->kind == HERON_MODEL_SPEC_REMOTE)
     return heron_model_spec_create_backend (spec, g_getenv ("HERON_REMOTE_BASE_URL"), error);
   local = heron_local_backend_new (spec->path, n_ctx, threads);
@@ -131,7 +132,7 @@ make_backend (const char *data_dir, const char *model, int n_ctx, int threads, A
 int
 heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
 {
-  g_autofree char *model = NULL, *system = NULL;
+  g_autofree char *model = NULL, *system = NULL, *model_spec = NULL;
   gint64 conversation = 0;
   double temp = -1;
   gint64 seed = -1;
@@ -199,7 +200,7 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
       status = 1;
       goto out;
     }
-  backend = make_backend (ctx->data_dir, model, n_ctx, threads, &st, &error);
+  backend = make_backend (ctx->data_dir, model, n_ctx, threads, &st, &model_spec, &error);
   if (backend == NULL)
     {
       heron_cli_error ("ask", "%s", error->message);
@@ -216,6 +217,7 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
   params.max_tokens = n_predict;
 
   turn = heron_turn_new (store, backend);
+  heron_turn_set_model_spec (turn, model_spec);
   heron_turn_set_conversation_id (turn, conversation);
   heron_turn_set_system_prompt (turn, system);
   heron_turn_set_sampling (turn, &params);

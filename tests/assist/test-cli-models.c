@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
 #include "make-model.h"
 
@@ -187,8 +188,20 @@ test_ask_remote (void)
 {
   g_autofree char *o = NULL, *e = NULL;
 
+  g_autofree char *db_path = g_build_filename (data_dir, "heron.db", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+
   g_assert_cmpint (run (&o, &e, "ask", "-m", "remote:ollama/tiny", "Say hello", NULL), ==, 0);
   g_assert_nonnull (strstr (o, "Remote hello"));
+  /* The conversation remembers the model spec. */
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT model FROM conversations", -1, &st, NULL), ==,
+                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (st), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (st, 0), ==, "remote:ollama/tiny");
+  sqlite3_finalize (st);
+  sqlite3_close (db);
 }
 
 int

@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "heron-conversations.h"
 #include "heron-models.h"
 #include "heron-scripted-backend.h"
 #include "heron-turn.h"
@@ -96,12 +97,27 @@ test_switch (Fixture *f, gconstpointer data)
   const HeronChatRequest *req;
   const HeronChatMessage *m;
 
+  g_autoptr(HeronConversation) conv = NULL;
+  g_autoptr(GError) error = NULL;
+
   (void) data;
+  heron_turn_set_model_spec (f->turn, "local:/models/a.gguf");
   ask (f, "first question");
   g_assert_cmpstr (answer_text (f), ==, "from local");
+  conv = heron_store_get_conversation_sync (f->store, heron_turn_get_conversation_id (f->turn),
+                                            NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (heron_conversation_get_model (conv), ==, "local:/models/a.gguf");
+  g_clear_object (&conv);
+
   heron_turn_set_backend (f->turn, HERON_BACKEND (f->remote));
+  heron_turn_set_model_spec (f->turn, "remote:deepseek/deepseek-chat");
   ask (f, "second question");
   g_assert_cmpstr (answer_text (f), ==, "from remote");
+  conv = heron_store_get_conversation_sync (f->store, heron_turn_get_conversation_id (f->turn),
+                                            NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (heron_conversation_get_model (conv), ==, "remote:deepseek/deepseek-chat");
   /* The new model got the whole conversation, the first answer included. */
   req = heron_scripted_backend_get_last_request (f->remote);
   g_assert_nonnull (req);
