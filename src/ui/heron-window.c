@@ -303,6 +303,19 @@ heron_window_get_sidebar (HeronWindow *self)
   return self->sidebar;
 }
 
+/**
+ * heron_window_get_chat:
+ *
+ * Returns: (transfer none): the window's chat (store, model, turns, "chat." actions)
+ */
+HeronChat *
+heron_window_get_chat (HeronWindow *self)
+{
+  g_return_val_if_fail (HERON_IS_WINDOW (self), NULL);
+
+  return self->chat;
+}
+
 void
 heron_window_add_toast (HeronWindow *self,
                         AdwToast    *toast)

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "heron-application.h"
+#include "heron-chat.h"
 #include "heron-chat-view.h"
 #include "heron-sidebar.h"
 
@@ -19,6 +20,7 @@ G_DECLARE_FINAL_TYPE (HeronWindow, heron_window, HERON, WINDOW, AdwApplicationWi
 HeronWindow   *heron_window_new                (HeronApplication *application);
 HeronChatView *heron_window_get_chat_view      (HeronWindow      *self);
 HeronSidebar  *heron_window_get_sidebar        (HeronWindow      *self);
+HeronChat     *heron_window_get_chat           (HeronWindow      *self);
 void           heron_window_add_toast          (HeronWindow      *self,
                                                 AdwToast         *toast);
 gboolean       heron_window_get_sidebar_visible (HeronWindow     *self);

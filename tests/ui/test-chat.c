@@ -1,0 +1,203 @@
+/* test-chat.c: HeronChat, the chat logic of a window, through its "chat." actions and the
+ * chat view's ::send-requested, on a real store in a temporary data dir and the scripted
+ * backend: ask, edit and resend, regenerate, delete a message, pin, delete a conversation
+ * and undo, a failed send that keeps its text, search.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+
+#include "heron-application.h"
+#include "heron-chat.h"
+#include "heron-composer.h"
+#include "heron-conversations.h"
+#include "heron-scripted-backend.h"
+#include "heron-search.h"
+#include "heron-window.h"
+
+static HeronWindow *window;
+static HeronChat *chat;
+
+static void
+wait_until (gboolean (*cond) (gpointer), gpointer data)
+{
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!cond (data))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+static gboolean
+store_ready (gpointer data)
+{
+  return heron_chat_get_store (chat) != NULL && heron_chat_get_messages (chat) != NULL;
+}
+
+static gboolean
+idle_with_n (gpointer data)
+{
+  HeronConversationModel *m = heron_chat_get_messages (chat);
+
+  return !heron_chat_get_running (chat) && m != NULL
+         && g_list_model_get_n_items (G_LIST_MODEL (m)) == GPOINTER_TO_UINT (data);
+}
+
+static HeronMessage *
+message_at (guint i)
+{
+  g_autoptr(HeronMessage) m = g_list_model_get_item (G_LIST_MODEL (heron_chat_get_messages (chat)),
+                                                     i);
+  return m;   /* the model keeps it */
+}
+
+static void
+activate (const char *name, gint64 id)
+{
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), name, "x", id));
+}
+
+static void
+send (const char *text)
+{
+  g_signal_emit_by_name (heron_window_get_chat_view (window), "send-requested", text);
+}
+
+static gboolean
+message_gone (gpointer data)
+{
+  return !heron_chat_get_running (chat)
+         && heron_conversation_model_find (heron_chat_get_messages (chat),
+                                           GPOINTER_TO_SIZE (data)) < 0;
+}
+
+static gboolean
+conversation_pinned (gpointer data)
+{
+  g_autoptr(HeronConversation) c = heron_store_get_conversation_sync (
+    heron_chat_get_store (chat), GPOINTER_TO_SIZE (data), NULL, NULL);
+
+  return c != NULL && heron_conversation_get_pinned (c);
+}
+
+static gboolean
+n_conversations_is (gpointer data)
+{
+  GListModel *list = heron_sidebar_get_model (heron_window_get_sidebar (window));
+
+  return g_list_model_get_n_items (list) == GPOINTER_TO_UINT (data);
+}
+
+static void
+test_chat_flow (void)
+{
+  HeronComposer *composer = HERON_COMPOSER (heron_chat_view_get_composer (
+    heron_window_get_chat_view (window)));
+  gint64 conversation_id, user_id, answer_id;
+  g_autofree char *kept = NULL;
+
+  wait_until (store_ready, NULL);
+
+  /* Ask. */
+  send ("What is a heron?");
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "What is a heron?");
+  g_assert_cmpstr (heron_message_get_content (message_at (1)), ==, "A heron is a *bird*.");
+  g_assert_cmpint (heron_message_get_state (message_at (1)), ==, HERON_MESSAGE_COMPLETE);
+  conversation_id = heron_message_get_conversation_id (message_at (0));
+  g_assert_cmpint (conversation_id, >, 0);
+  wait_until (n_conversations_is, GUINT_TO_POINTER (1));
+
+  /* Edit the question and resend: the later turn is replaced. */
+  user_id = heron_message_get_id (message_at (0));
+  activate ("chat.edit-message", user_id);
+  {
+    g_autofree char *text = heron_composer_get_text (composer);
+
+    g_assert_cmpstr (text, ==, "What is a heron?");
+  }
+  heron_composer_set_text (composer, "");
+  send ("What is an egret?");
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "What is an egret?");
+  g_assert_cmpint (heron_message_get_id (message_at (0)), !=, user_id);
+
+  /* Regenerate: a new answer to the same question. */
+  answer_id = heron_message_get_id (message_at (1));
+  activate ("chat.regenerate", answer_id);
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  g_assert_cmpint (heron_message_get_id (message_at (1)), !=, answer_id);
+  g_assert_cmpstr (heron_message_get_content (message_at (1)), ==, "A heron is a *bird*.");
+
+  /* Search finds the answer through the store's FTS. */
+  {
+    g_autoptr(GPtrArray) hits = heron_store_search_sync (heron_chat_get_store (chat), "bird",
+                                                         10, NULL, NULL);
+    g_assert_nonnull (hits);
+    g_assert_cmpuint (hits->len, >=, 1);
+  }
+
+  /* Delete the answer (an earlier alternative answer may take its place). */
+  answer_id = heron_message_get_id (message_at (1));
+  activate ("chat.delete-message", answer_id);
+  wait_until (message_gone, GSIZE_TO_POINTER (answer_id));
+
+  /* Pin, delete with undo. */
+  activate ("chat.pin-conversation", conversation_id);
+  wait_until (conversation_pinned, GSIZE_TO_POINTER (conversation_id));
+  activate ("chat.delete-conversation", conversation_id);
+  wait_until (n_conversations_is, GUINT_TO_POINTER (0));
+  activate ("chat.undo-delete", conversation_id);
+  wait_until (n_conversations_is, GUINT_TO_POINTER (1));
+
+  /* A failed send keeps the question in the composer. */
+  {
+    g_autoptr(HeronScriptedBackend) failing = heron_scripted_backend_new ("never said", 1, 2);
+
+    heron_scripted_backend_set_fail_after (failing, 1, "the server went away");
+    heron_chat_set_backend (chat, HERON_BACKEND (failing));
+    heron_chat_new_conversation (chat);
+    wait_until (idle_with_n, GUINT_TO_POINTER (0));
+    send ("Will this fail?");
+    wait_until (idle_with_n, GUINT_TO_POINTER (2));
+    kept = heron_composer_get_text (composer);
+    g_assert_cmpstr (kept, ==, "Will this fail?");
+    g_assert_cmpint (heron_message_get_state (message_at (1)), ==, HERON_MESSAGE_ERROR);
+  }
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr(HeronApplication) app = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("heron-test-chat-XXXXXX", NULL);
+  g_autofree char *answer = g_build_filename (tmp, "answer.md", NULL);
+  g_autofree char *spec = g_strdup_printf ("scripted:%s:1:4", answer);
+  int ret;
+
+  g_setenv ("GSETTINGS_SCHEMA_DIR", HERON_TEST_SCHEMA_DIR, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("XDG_DATA_HOME", tmp, TRUE);
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_file_set_contents (answer, "A heron is a *bird*.", -1, NULL);
+  g_setenv ("HERON_TEST_BACKEND", spec, TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  app = heron_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  window = heron_window_new (app);
+  chat = heron_window_get_chat (window);
+  gtk_window_present (GTK_WINDOW (window));
+
+  g_test_add_func ("/heron/ui/chat/flow", test_chat_flow);
+  ret = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  while (g_main_context_iteration (NULL, FALSE));
+  return ret;
+}
