@@ -331,6 +331,9 @@ turn_done_cb (GObject      *source,
     return;
   update_title (self);
   update_state (self);
+  /* The finished answer grows its buttons and stats line: keep them in view. */
+  if (heron_message_list_get_following (message_list (self)))
+    heron_message_list_scroll_to_bottom (message_list (self));
 }
 
 static void
