@@ -10,6 +10,7 @@
 #include "heron-conversations.h"
 #include "heron-messages.h"
 #include "heron-models.h"
+#include "heron-web-context.h"
 
 typedef enum { KIND_ASK, KIND_EDIT, KIND_REGENERATE } Kind;
 
@@ -27,6 +28,8 @@ struct _HeronTurn
   int                     local_n_ctx;
   char                   *route_notice;    /* why the running request went to the fallback */
   char                   *model_spec;      /* conversations.model to record, or NULL */
+  char                   *web_context;     /* sources block for the next request, or NULL */
+  char                   *web_sources_json;
 
   /* the running request */
   GTask                  *task;
@@ -57,6 +60,7 @@ typedef struct
   char         *system_prompt;  /* for a new conversation */
   char         *model_name;
   char         *model_spec;     /* stored as conversations.model (heron-models.h), or NULL */
+  char         *sources_json;   /* stored with the answer (web context), or NULL */
   /* results */
   char         *conv_system_prompt;
   char         *conv_settings_json;
@@ -74,6 +78,7 @@ prep_free (gpointer data)
   g_free (p->system_prompt);
   g_free (p->model_name);
   g_free (p->model_spec);
+  g_free (p->sources_json);
   g_free (p->conv_system_prompt);
   g_free (p->conv_settings_json);
   g_clear_pointer (&p->history, g_ptr_array_unref);
@@ -205,6 +210,7 @@ prepare_thread (GTask *task, gpointer source, gpointer data, GCancellable *cance
   heron_message_set_parent_id (p->answer, parent);
   heron_message_set_state (p->answer, HERON_MESSAGE_STREAMING);
   heron_message_set_model (p->answer, p->model_name);
+  heron_message_set_sources_json (p->answer, p->sources_json);
   if (!heron_store_add_message_sync (store, p->answer, NULL, &error))
     goto fail;
   g_task_return_boolean (task, TRUE);
@@ -388,9 +394,18 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
   /* The turn's own settings win; the conversation's stored settings fill the rest. */
   params = self->params;
   heron_sampling_params_merge_json (&params, p->conv_settings_json);
-  request = heron_turn_build_request (p->conv_system_prompt, p->history,
-                                      p->question ? heron_message_get_content (p->question)
-                                                  : NULL, &params);
+  {
+    /* Web sources go with the question in the request only; the stored question stays as
+     * the user wrote it. */
+    g_autofree char *asked = NULL;
+
+    if (p->question)
+      asked = heron_web_context_compose_question (self->web_context,
+                                                  heron_message_get_content (p->question));
+    g_clear_pointer (&self->web_context, g_free);
+    g_clear_pointer (&self->web_sources_json, g_free);
+    request = heron_turn_build_request (p->conv_system_prompt, p->history, asked, &params);
+  }
   request->session = p->conversation_id;
   self->timer = g_timeout_source_new (self->write_interval);
   g_source_set_callback (self->timer, write_tick, self, NULL);
@@ -453,6 +468,7 @@ start (HeronTurn *self, Kind kind, const char *text, gint64 target, GCancellable
   p->system_prompt = g_strdup (self->system_prompt);
   p->model_name = g_strdup (heron_backend_get_name (self->backend));
   p->model_spec = g_strdup (self->model_spec);
+  p->sources_json = g_strdup (self->web_sources_json);
   prep_task = g_task_new (self, NULL, prepare_done, task);
   g_task_set_task_data (prep_task, p, prep_free);
   g_task_run_in_thread (prep_task, prepare_thread);
@@ -513,6 +529,8 @@ heron_turn_finalize (GObject *object)
   g_clear_object (&self->fallback);
   g_clear_pointer (&self->route_notice, g_free);
   g_clear_pointer (&self->model_spec, g_free);
+  g_clear_pointer (&self->web_context, g_free);
+  g_clear_pointer (&self->web_sources_json, g_free);
   g_clear_object (&self->model);
   g_clear_object (&self->question);
   g_clear_object (&self->answer);
@@ -608,6 +626,16 @@ heron_turn_set_backend (HeronTurn *self, HeronBackend *backend)
   g_return_if_fail (HERON_IS_TURN (self));
   g_return_if_fail (HERON_IS_BACKEND (backend));
   g_set_object (&self->backend, backend);
+}
+
+void
+heron_turn_set_web_context (HeronTurn *self, const char *context, const char *sources_json)
+{
+  g_return_if_fail (HERON_IS_TURN (self));
+  g_free (self->web_context);
+  self->web_context = g_strdup (context);
+  g_free (self->web_sources_json);
+  self->web_sources_json = g_strdup (sources_json);
 }
 
 void

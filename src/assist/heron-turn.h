@@ -44,6 +44,11 @@ void          heron_turn_set_backend         (HeronTurn *self, HeronBackend *bac
 /* The model spec ("local:...", "library:...", "remote:...") recorded as the conversation's
  * model at the next request; NULL: the backend's name, for new conversations only. */
 void          heron_turn_set_model_spec      (HeronTurn *self, const char *spec);
+/* Web sources for the next request only (heron-web-context.h): CONTEXT goes before the
+ * question in the request (not in the stored question); SOURCES_JSON is stored with the
+ * answer. NULL, NULL: none. */
+void          heron_turn_set_web_context     (HeronTurn *self, const char *context,
+                                              const char *sources_json);
 /* "Prefer local": with REMOTE set, a request goes to REMOTE only when the local backend
  * cannot take it (LOCAL_N_CTX 0: no local model loaded; or the prompt is estimated longer
  * than LOCAL_N_CTX tokens); the answer's stats JSON then carries a "notice" saying why.

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "cmd-ask-web.h"
 #include "heron-cli.h"
 #include "heron-store.h"
 #include "heron-local-backend.h"
@@ -137,7 +138,19 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
   double temp = -1;
   gint64 seed = -1;
   int n_predict = 0, n_ctx = 0, threads = 0;
+  g_autofree char *web_mode = NULL, *providers = NULL;
+  g_auto(GStrv) base_urls = NULL;
+  gboolean allow_private = FALSE;
+  HeronAskWeb *web = NULL;
   GOptionEntry entries[] = {
+    { "web", 0, 0, G_OPTION_ARG_STRING, &web_mode,
+      N_("Web search: off (default), auto or on"), "off|auto|on" },
+    { "provider", 'p', 0, G_OPTION_ARG_STRING, &providers,
+      N_("Search providers to try in order, comma-separated (default: by locale)"), "P[,P2…]" },
+    { "base-url", 0, 0, G_OPTION_ARG_STRING_ARRAY, &base_urls,
+      N_("Send PROVIDER's requests to URL instead (repeatable)"), "PROVIDER=URL" },
+    { "allow-private-sources", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &allow_private,
+      N_("Let search results point to local addresses (tests)"), NULL },
     { "conversation", 'c', 0, G_OPTION_ARG_INT64, &conversation,
       N_("Continue the conversation with this id"), N_("ID") },
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model, N_("Model: a GGUF file, a library name or remote:SERVER/MODEL"), N_("MODEL") },
@@ -200,6 +213,14 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
       status = 1;
       goto out;
     }
+  web = heron_ask_web_new (store, web_mode, providers, (const char * const *) base_urls,
+                           allow_private, &error);
+  if (web == NULL)
+    {
+      heron_cli_error ("ask", "%s", error->message);
+      status = 2;
+      goto out;
+    }
   backend = make_backend (ctx->data_dir, model, n_ctx, threads, &st, &model_spec, &error);
   if (backend == NULL)
     {
@@ -222,6 +243,11 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
   heron_turn_set_system_prompt (turn, system);
   heron_turn_set_sampling (turn, &params);
   g_signal_connect (turn, "delta", G_CALLBACK (on_delta), &st);
+  if (!heron_ask_web_prepare (web, turn, question, st.cancellable))
+    {
+      status = 130;
+      goto out;
+    }
   heron_turn_ask_async (turn, question, st.cancellable, ask_done, &st);
   g_main_loop_run (st.loop);
 
@@ -229,6 +255,8 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
     fputs ("\n[/thinking]\n", stderr);
   if (st.any_content && !st.ends_with_newline)
     fputs ("\n", stdout);
+  if (st.ok)
+    heron_ask_web_report (web, store, turn);
   fflush (stdout);
   if (heron_turn_get_conversation_id (turn) > 0)
     g_printerr ("conversation: %" G_GINT64_FORMAT "\n", heron_turn_get_conversation_id (turn));
@@ -243,6 +271,7 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
     }
 
 out:
+  heron_ask_web_free (web);
   g_source_remove (sigint_id);
   if (store)
     heron_store_close (store);

@@ -129,6 +129,15 @@ heron_web_context_result_sources_to_json (HeronWebContextResult *r)
   return json_builder_get_root (b);
 }
 
+char *
+heron_web_context_compose_question (const char *context,
+                                    const char *question)
+{
+  if (context == NULL || *context == '\0')
+    return g_strdup (question);
+  return g_strconcat (context, "\n\nQuestion: ", question, NULL);
+}
+
 /* ---- deciding ---- */
 
 char *

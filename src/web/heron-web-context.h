@@ -74,6 +74,10 @@ gboolean heron_web_context_wants_search   (const char  *question,
                                            char       **reason,
                                            char       **url);
 
+/* The user message a model gets: CONTEXT (may be NULL: QUESTION alone), then QUESTION. */
+char    *heron_web_context_compose_question (const char *context,
+                                             const char *question);
+
 typedef void (*HeronWebProgressFunc) (const char *message,
                                       gpointer    user_data);
 
