@@ -331,7 +331,7 @@ test_wants_search (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_init (&argc, &argv, NULL);
   g_test_add ("/heron/web/web-context/pipeline", Fixture, NULL, fixture_setup, test_pipeline,
               fixture_teardown);
   g_test_add ("/heron/web/web-context/off", Fixture, NULL, fixture_setup, test_off,
