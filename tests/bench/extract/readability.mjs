@@ -1,5 +1,6 @@
 // readability.mjs: Mozilla Readability over the same pages, for comparison with Heron's
 // extractor. Writes {"<key>": {"articleBody": textContent}}.
+// The page goes in as bytes, so jsdom sniffs its charset (GBK pages) as a browser does.
 // Usage: node readability.mjs DATA_DIR OUT_JSON  (needs @mozilla/readability and jsdom).
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -23,7 +24,7 @@ for (const key of Object.keys(gt)) {
   const t0 = process.hrtime.bigint();
   let text = '';
   try {
-    const dom = new JSDOM(html.toString('utf8'), { url: gt[key].url, virtualConsole: quiet });
+    const dom = new JSDOM(html, { url: gt[key].url || 'https://example.invalid/', virtualConsole: quiet });
     const article = new Readability(dom.window.document).parse();
     text = article ? article.textContent : '';
   } catch (e) {

@@ -66,9 +66,10 @@ def main():
     gt = json.load(open(sys.argv[1], encoding='utf8'))
     groups = {'all': list(gt)}
     zh = [k for k in gt if is_cjk_page(gt[k].get('articleBody', ''))]
-    if zh:
+    other = [k for k in gt if k not in set(zh)]
+    if zh and other:
         groups['zh'] = zh
-        groups['en'] = [k for k in gt if k not in set(zh)]
+        groups['other'] = other
     for arg in sys.argv[2:]:
         name, path = arg.split('=', 1)
         pred = json.load(open(path, encoding='utf8'))
