@@ -193,14 +193,19 @@ heron_citations_check (const char         *answer,
             {
               g_string_truncate (clean, group_start - 1);
               text_end = MIN (text_end, clean->len);
-              for (guint k = check->citations->len - numbers->len; k < check->citations->len;
-                   k++)
+              /* Earlier removed markers may have pointed at the dropped space too. */
+              for (guint k = 0; k < check->citations->len; k++)
                 {
                   HeronCitation *c = &g_array_index (check->citations, HeronCitation, k);
 
-                  c->marker_start = c->marker_end = clean->len;
+                  c->marker_start = MIN (c->marker_start, clean->len);
+                  c->marker_end = MIN (c->marker_end, clean->len);
+                  c->claim_start = MIN (c->claim_start, clean->len);
                   c->claim_end = MIN (c->claim_end, clean->len);
                 }
+              claim_start = MIN (claim_start, clean->len);
+              last_claim_start = MIN (last_claim_start, clean->len);
+              last_claim_end = MIN (last_claim_end, clean->len);
             }
           p = end;
           continue;
