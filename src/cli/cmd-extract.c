@@ -111,7 +111,8 @@ heron_cmd_extract (HeronCliContext *ctx,
       NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) octx = g_option_context_new (_("(FILE | URL) — print a page's main text"));
+  g_autoptr(GOptionContext) octx =
+    g_option_context_new (_("(FILE | URL) — print a page's main text"));
   g_autoptr(HeronExtract) ex = NULL;
   g_autoptr(GError) error = NULL;
   const char *target;

@@ -1,6 +1,7 @@
 // readability.mjs: Mozilla Readability over the same pages, for comparison with Heron's
 // extractor. Writes {"<key>": {"articleBody": textContent}}.
-// The page goes in as bytes, so jsdom sniffs its charset (GBK pages) as a browser does.
+// Valid UTF-8 goes in as text; anything else as bytes, so jsdom sniffs its charset (GBK
+// pages) from <meta> as a browser does (bytes alone would default to windows-1252).
 // Usage: node readability.mjs DATA_DIR OUT_JSON  (needs @mozilla/readability and jsdom).
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
@@ -24,7 +25,14 @@ for (const key of Object.keys(gt)) {
   const t0 = process.hrtime.bigint();
   let text = '';
   try {
-    const dom = new JSDOM(html, { url: gt[key].url || 'https://example.invalid/', virtualConsole: quiet });
+    let input = html;
+    try {
+      input = new TextDecoder('utf-8', { fatal: true }).decode(html);
+    } catch (e) {
+      input = html;
+    }
+    const dom = new JSDOM(input, { url: gt[key].url || 'https://example.invalid/',
+                                   virtualConsole: quiet });
     const article = new Readability(dom.window.document).parse();
     text = article ? article.textContent : '';
   } catch (e) {
