@@ -16,9 +16,10 @@
 #include "heron-rank.h"
 #include "heron-web-context.h"
 
-/* A knowledge-base hit this good (BM25 over our own terms) makes a search unnecessary in
- * auto mode: several query terms matched in one passage. */
-#define KB_GOOD_SCORE 3.0
+/* A knowledge-base passage holding this share of the question's terms (and at least two of
+ * them) makes a search unnecessary in auto mode. BM25 values depend on the corpus; the
+ * share does not. */
+#define KB_GOOD_COVERAGE 0.6
 
 struct _HeronWebContext
 {
@@ -861,6 +862,32 @@ start_search (GTask *task)
                                  g_task_get_cancellable (task), on_searched, task);
 }
 
+/* The share of QUESTION's distinct terms found in TEXT (0 when it has fewer than two). */
+static double
+coverage (const char *question,
+          const char *text)
+{
+  g_auto(GStrv) q = heron_rank_terms (question);
+  g_auto(GStrv) t = heron_rank_terms (text);
+  g_autoptr(GHashTable) qs = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) ts = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer key;
+  guint found = 0;
+
+  for (guint i = 0; q[i]; i++)
+    g_hash_table_add (qs, q[i]);
+  for (guint i = 0; t[i]; i++)
+    g_hash_table_add (ts, t[i]);
+  if (g_hash_table_size (qs) < 2)
+    return 0;
+  g_hash_table_iter_init (&it, qs);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    if (g_hash_table_contains (ts, key))
+      found++;
+  return (double) found / g_hash_table_size (qs);
+}
+
 /* Auto mode without a reason to search: look at the knowledge base first, search when it
  * has nothing good. */
 static void
@@ -883,7 +910,8 @@ on_auto_kb (GObject      *source,
       g_ptr_array_add (passages, heron_passage_new (c->text, c->n_tokens, i, c->ord));
     }
   chosen = heron_rank_passages (passages, queries, NULL);
-  if (chosen->len > 0 && ((HeronPassage *) chosen->pdata[0])->score >= KB_GOOD_SCORE)
+  if (chosen->len > 0 && coverage (b->question, ((HeronPassage *) chosen->pdata[0])->text) >=
+                         KB_GOOD_COVERAGE)
     {
       b->result->reason = g_strdup (_("Answered from pages read earlier"));
       answer_from_knowledge (g_steal_pointer (&task));

@@ -275,6 +275,28 @@ test_pipeline (Fixture      *fx,
   g_assert_cmpint (((HeronWebSource *) off->sources->pdata[0])->fetched_at, >, 0);
   g_assert_nonnull (strstr (off->context, "Fetched: "));
   g_assert_nonnull (strstr (off->reason, "Offline"));
+
+  /* Online again, auto mode: the pages read earlier answer this one (no search)... */
+  heron_web_context_set_offline (ctx, FALSE);
+  {
+    g_autoptr(HeronWebContextResult) kb = build (ctx, "Is the Danube long?",
+                                                 HERON_WEB_MODE_AUTO);
+
+    g_assert_false (kb->searched);
+    g_assert_cmpuint (g_hash_table_size (fx->hits), ==, 0);
+    g_assert_cmpstr (kb->reason, ==, "Answered from pages read earlier");
+    g_assert_cmpstr (((HeronWebSource *) kb->sources->pdata[0])->url, ==, u3);
+  }
+  /* ...but not this one: nothing read earlier covers it, so it searches. */
+  {
+    g_autoptr(HeronWebContextResult) miss = build (ctx, "Which herons nest in Norway?",
+                                                   HERON_WEB_MODE_AUTO);
+
+    g_assert_true (miss->searched);
+    g_assert_cmpstr (miss->reason, ==,
+                     "Searched because pages read earlier do not answer this");
+    g_assert_cmpuint (hits (fx, "/searx/"), ==, 1);
+  }
 }
 
 static void
