@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "heron-knowledge.h"
+#include "heron-rank.h"
 #include "heron-web-context.h"
 #include "web-test-util.h"
 
@@ -311,6 +312,66 @@ test_off (Fixture      *fx,
   g_assert_cmpuint (g_hash_table_size (fx->hits), ==, 0);
 }
 
+static HeronKnowledgePage *
+page_new (const char *url,
+          const char *text)
+{
+  HeronKnowledgePage *p = g_new0 (HeronKnowledgePage, 1);
+
+  p->url = g_strdup (url);
+  p->title = g_strdup (url);
+  p->fetched_at = 1700000000000;
+  p->n_chunks = 1;
+  p->chunk_texts = g_new0 (char *, 2);
+  p->chunk_texts[0] = g_strdup (text);
+  p->chunk_tokens = g_new0 (guint, 1);
+  p->chunk_tokens[0] = 10;
+  return p;
+}
+
+/* A Chinese question finds the Chinese passage through the trigram index; saving the same
+ * page again keeps one source and its chunks. */
+static void
+test_knowledge_cjk (Fixture      *fx,
+                    gconstpointer data)
+{
+  const char *pages[][2] = {
+    { "https://a.example/en", "The Yangtze is the longest river in Asia." },
+    { "https://b.example/zh", "长江全长约六千三百公里，是中国第一长河。" },
+    { "https://c.example/zh", "黄河发源于青藏高原，流经九个省区。" },
+  };
+  g_auto(GStrv) terms = heron_rank_fts_terms ("长江全长多少公里？");
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint round = 0; round < 2; round++)
+    for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+      {
+        g_autoptr(GAsyncResult) res = NULL;
+        g_autoptr(GPtrArray) chunks = NULL;
+
+        heron_knowledge_save_page_async (fx->store, page_new (pages[i][0], pages[i][1]), NULL,
+                                         web_test_store_result, &res);
+        web_test_wait (&res);
+        chunks = heron_knowledge_save_page_finish (fx->store, res, &error);
+        g_assert_no_error (error);
+        g_assert_cmpuint (chunks->len, ==, 1);
+        g_assert_cmpstr (((HeronKnowledgeChunk *) chunks->pdata[0])->text, ==, pages[i][1]);
+      }
+  {
+    g_autoptr(GAsyncResult) res = NULL;
+
+    heron_knowledge_search_async (fx->store, (const char * const *) terms, 10, NULL,
+                                  web_test_store_result, &res);
+    web_test_wait (&res);
+    found = heron_knowledge_search_finish (fx->store, res, &error);
+    g_assert_no_error (error);
+  }
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (((HeronKnowledgeChunk *) found->pdata[0])->url, ==, "https://b.example/zh");
+  g_assert_cmpint (((HeronKnowledgeChunk *) found->pdata[0])->fetched_at, ==, 1700000000000);
+}
+
 static void
 test_wants_search (void)
 {
@@ -358,6 +419,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/heron/web/web-context/off", Fixture, NULL, fixture_setup, test_off,
               fixture_teardown);
+  g_test_add ("/heron/web/web-context/knowledge-cjk", Fixture, NULL, fixture_setup,
+              test_knowledge_cjk, fixture_teardown);
   g_test_add_func ("/heron/web/web-context/wants-search", test_wants_search);
   return g_test_run ();
 }
