@@ -84,6 +84,15 @@ heron_ask_web_free (HeronAskWeb *web)
   g_free (web);
 }
 
+void
+heron_ask_web_set_n_ctx (HeronAskWeb *web,
+                         int          n_ctx)
+{
+  if (web != NULL && n_ctx > 0)
+    heron_web_context_set_budget_tokens (web->context,
+                                         (guint) (n_ctx * HERON_ASK_WEB_CONTEXT_SHARE));
+}
+
 static void
 on_progress (const char *message,
              gpointer    user_data)

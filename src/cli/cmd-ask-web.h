@@ -22,6 +22,11 @@ HeronAskWeb *heron_ask_web_new     (HeronStore          *store,
                                     gboolean             allow_private,
                                     GError             **error);
 void         heron_ask_web_free    (HeronAskWeb         *web);
+/* The model's context size: the sources get HERON_ASK_WEB_CONTEXT_SHARE of it (0: the web
+ * context's default budget). */
+#define HERON_ASK_WEB_CONTEXT_SHARE 0.4
+void         heron_ask_web_set_n_ctx (HeronAskWeb       *web,
+                                      int                n_ctx);
 /* Build the context for QUESTION (progress and notes on stderr; the composed question goes
  * to the file named by $HERON_DUMP_PROMPT when set) and hand it to TURN. FALSE only when
  * cancelled. */

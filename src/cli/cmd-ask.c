@@ -221,6 +221,7 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
       status = 2;
       goto out;
     }
+  heron_ask_web_set_n_ctx (web, n_ctx);
   backend = make_backend (ctx->data_dir, model, n_ctx, threads, &st, &model_spec, &error);
   if (backend == NULL)
     {
