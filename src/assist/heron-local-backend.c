@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "heron-local-backend.h"
+#include "heron-models.h"
 #include "chat-template.h"
 #include "model.h"
 #include "sampler.h"
@@ -238,8 +239,7 @@ owner_load (Owner *o, GCancellable *cancellable)
           o->loaded = FALSE;
           return;
         }
-      o->load_error = g_error_new (HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_MODEL,
-                                   _("Could not load the model %s: %s"), o->path, err);
+      o->load_error = heron_models_load_error (o->path, err);
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "heron-models-page.h"
 #include "heron-preferences.h"
 
 struct _HeronPreferences
@@ -79,6 +80,8 @@ heron_preferences_constructed (GObject *object)
   g_settings_bind (self->settings, "system-prompt",
                    self->system_prompt_row, "text",
                    G_SETTINGS_BIND_DEFAULT);
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (heron_models_page_new (self->settings)));
 }
 
 static void

@@ -12,6 +12,8 @@
 #include <glib/gi18n.h>
 
 #include "heron-chat.h"
+#include "heron-connect-dialog.h"
+#include "heron-model-picker.h"
 #include "heron-window.h"
 
 struct _HeronWindow
@@ -40,18 +42,6 @@ static GParamSpec *properties[N_PROPS];
 G_DEFINE_FINAL_TYPE (HeronWindow, heron_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static void
-heron_window_show_unavailable (HeronWindow *self,
-                               const char  *heading,
-                               const char  *body)
-{
-  AdwMessageDialog *dialog;
-
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading, body));
-  adw_message_dialog_add_response (dialog, "close", _("_Close"));
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-static void
 heron_window_open_model_action (GtkWidget  *widget,
                                 const char *action_name,
                                 GVariant   *param)
@@ -64,11 +54,10 @@ heron_window_connect_server_action (GtkWidget  *widget,
                                     const char *action_name,
                                     GVariant   *param)
 {
-  heron_window_show_unavailable (HERON_WINDOW (widget),
-                                 _("Servers Are Not Supported Yet"),
-                                 _("This early version of Heron cannot talk to servers. A later "
-                                   "version will connect to servers that speak the OpenAI chat "
-                                   "protocol, such as a local llama.cpp or Ollama server."));
+  HeronWindow *self = HERON_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (heron_connect_dialog_new (GTK_WINDOW (self), self->chat,
+                                                            self->settings)));
 }
 
 static void
@@ -158,6 +147,8 @@ heron_window_constructed (GObject *object)
 
   self->settings = g_settings_new (APP_ID);
   heron_window_restore_state (self);
+  adw_header_bar_pack_end (heron_chat_view_get_header_bar (self->chat_view),
+                           heron_model_picker_new (GTK_WINDOW (self), self->chat, self->settings));
 }
 
 static void

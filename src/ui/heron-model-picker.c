@@ -1,0 +1,267 @@
+/* heron-model-picker.c: the header-bar model picker.
+ *
+ * The list is refreshed (scanned off the main thread) each time the popover opens, so models
+ * added in Preferences or downloaded meanwhile show up. Choosing a local model loads it in a
+ * dialog that shows progress and can be cancelled; the old backend is dropped once the new
+ * one is set (heron_chat_set_backend), which returns its memory.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "heron-model-picker"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "heron-local-backend.h"
+#include "heron-model-picker.h"
+#include "heron-models-page.h"
+#include "heron-models.h"
+#include "heron-openai-backend.h"
+
+typedef struct
+{
+  GtkWindow    *window;     /* borrowed */
+  HeronChat    *chat;       /* borrowed */
+  GSettings    *settings;   /* borrowed */
+  GtkListBox   *list;
+  GtkPopover   *popover;
+  GCancellable *cancellable;
+} Picker;
+
+typedef struct
+{
+  Picker          *picker;
+  GtkWidget       *dialog;
+  GtkProgressBar  *progress;
+  guint            pulse_id;
+  GCancellable    *cancellable;
+} Loading;
+
+static void
+picker_free (Picker *picker)
+{
+  g_cancellable_cancel (picker->cancellable);
+  g_clear_object (&picker->cancellable);
+  g_free (picker);
+}
+
+static gboolean
+pulse_cb (gpointer user_data)
+{
+  Loading *loading = user_data;
+
+  gtk_progress_bar_pulse (loading->progress);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+loading_free (Loading *loading)
+{
+  g_clear_handle_id (&loading->pulse_id, g_source_remove);
+  g_clear_object (&loading->cancellable);
+  g_free (loading);
+}
+
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Loading *loading = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean cancelled = g_cancellable_is_cancelled (loading->cancellable);
+
+  if (loading->dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (loading->dialog));
+  if (!heron_local_backend_load_finish (HERON_LOCAL_BACKEND (object), result, &error) &&
+      !cancelled && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      GtkWidget *dialog = adw_message_dialog_new (loading->picker->window,
+                                                  _("Cannot Load the Model"), error->message);
+
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+  else if (!cancelled)
+    {
+      heron_chat_set_backend (loading->picker->chat, HERON_BACKEND (object));
+    }
+  loading_free (loading);
+}
+
+static void
+loading_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     Loading          *loading)
+{
+  loading->dialog = NULL;
+  g_cancellable_cancel (loading->cancellable);
+}
+
+static void
+load_local (Picker     *picker,
+            const char *path,
+            const char *name)
+{
+  g_autoptr(HeronLocalBackend) backend = heron_local_backend_new (path, 0, 0);
+  Loading *loading = g_new0 (Loading, 1);
+  g_autofree char *heading = g_strdup_printf (_("Loading %s"), name);
+
+  loading->picker = picker;
+  loading->cancellable = g_cancellable_new ();
+  loading->dialog = adw_message_dialog_new (picker->window, heading,
+                                            _("The model is read into memory. Large models "
+                                              "take a while."));
+  loading->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (loading->dialog),
+                                      GTK_WIDGET (loading->progress));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (loading->dialog), "cancel",
+                                   _("_Cancel"));
+  g_signal_connect (loading->dialog, "response", G_CALLBACK (loading_response_cb), loading);
+  loading->pulse_id = g_timeout_add (100, pulse_cb, loading);
+  gtk_window_present (GTK_WINDOW (loading->dialog));
+  heron_local_backend_load_async (backend, loading->cancellable, loaded_cb, loading);
+}
+
+static void
+row_activated_cb (GtkListBox    *list,
+                  GtkListBoxRow *row,
+                  Picker        *picker)
+{
+  const char *path = g_object_get_data (G_OBJECT (row), "path");
+  const char *remote = g_object_get_data (G_OBJECT (row), "remote");
+
+  gtk_popover_popdown (picker->popover);
+  if (path != NULL)
+    {
+      load_local (picker, path, adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)));
+    }
+  else if (remote != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HeronModelSpec) spec = heron_model_spec_resolve (remote, NULL, NULL, &error);
+      g_autoptr(HeronBackend) backend = NULL;
+      g_autofree char *url = g_settings_get_string (picker->settings, "custom-server-url");
+
+      if (spec != NULL)
+        backend = heron_model_spec_create_backend (spec,
+                                                   g_str_has_prefix (remote, "remote:custom/")
+                                                   ? url : NULL, &error);
+      if (backend == NULL)
+        {
+          GtkWidget *dialog = adw_message_dialog_new (picker->window,
+                                                      _("Cannot Use the Server"), error->message);
+
+          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+          gtk_window_present (GTK_WINDOW (dialog));
+          return;
+        }
+      heron_chat_set_backend (picker->chat, backend);
+    }
+  else
+    {
+      gtk_widget_activate_action (GTK_WIDGET (picker->window), "win.connect-server", NULL);
+    }
+}
+
+static GtkWidget *
+add_row (Picker     *picker,
+         const char *title,
+         const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+  gtk_list_box_append (picker->list, row);
+  return row;
+}
+
+static void
+scan_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Picker *picker = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = heron_models_scan_finish (result, &error);
+  g_autofree char *remote = NULL;
+  GtkWidget *child, *row;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (picker->list))) != NULL)
+    gtk_list_box_remove (picker->list, child);
+  for (guint i = 0; entries != NULL && i < entries->len; i++)
+    {
+      HeronModelEntry *entry = g_ptr_array_index (entries, i);
+      g_autofree char *subtitle = NULL;
+
+      if (entry->error != NULL || !entry->supported)
+        continue;
+      subtitle = heron_models_describe (entry->architecture, entry->n_params,
+                                        entry->quantization, entry->file_size,
+                                        entry->context_length);
+      row = add_row (picker, entry->name, subtitle);
+      g_object_set_data_full (G_OBJECT (row), "path", g_strdup (entry->path), g_free);
+      gtk_widget_set_sensitive (row, entry->fits);
+    }
+  remote = g_settings_get_string (picker->settings, "remote-model");
+  if (g_str_has_prefix (remote, "remote:"))
+    {
+      row = add_row (picker, remote + strlen ("remote:"), _("Remote server"));
+      g_object_set_data_full (G_OBJECT (row), "remote", g_strdup (remote), g_free);
+    }
+  add_row (picker, _("Connect to a Server…"), NULL);
+}
+
+static void
+popover_show_cb (Picker *picker)
+{
+  g_autofree char *data_dir = g_build_filename (g_get_user_data_dir (), "heron", NULL);
+
+  g_cancellable_cancel (picker->cancellable);
+  g_clear_object (&picker->cancellable);
+  picker->cancellable = g_cancellable_new ();
+  heron_models_scan_async (data_dir, NULL, picker->cancellable, scan_cb, picker);
+}
+
+GtkWidget *
+heron_model_picker_new (GtkWindow *window,
+                        HeronChat *chat,
+                        GSettings *settings)
+{
+  Picker *picker = g_new0 (Picker, 1);
+  GtkWidget *button = gtk_menu_button_new ();
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+
+  picker->window = window;
+  picker->chat = chat;
+  picker->settings = settings;
+  picker->cancellable = g_cancellable_new ();
+  picker->popover = GTK_POPOVER (gtk_popover_new ());
+  picker->list = GTK_LIST_BOX (gtk_list_box_new ());
+  gtk_list_box_set_selection_mode (picker->list, GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (GTK_WIDGET (picker->list), "boxed-list");
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER,
+                                  GTK_POLICY_AUTOMATIC);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 420);
+  gtk_widget_set_size_request (scroller, 340, -1);
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), GTK_WIDGET (picker->list));
+  gtk_popover_set_child (picker->popover, scroller);
+  g_signal_connect (picker->list, "row-activated", G_CALLBACK (row_activated_cb), picker);
+  g_signal_connect_swapped (picker->popover, "show", G_CALLBACK (popover_show_cb), picker);
+
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "system-run-symbolic");
+  gtk_widget_set_tooltip_text (button, _("Choose the Model"));
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), GTK_WIDGET (picker->popover));
+  g_object_set_data_full (G_OBJECT (button), "heron-picker", picker,
+                          (GDestroyNotify)picker_free);
+  return button;
+}
