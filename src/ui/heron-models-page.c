@@ -86,16 +86,19 @@ heron_models_describe (const char *architecture,
   if (n_params >= 1000000000)
     /* TRANSLATORS: a model's parameter count in billions, e.g. "1.5B parameters" */
     g_ptr_array_add (parts, g_strdup_printf (_("%.1fB parameters"), n_params / 1e9));
-  else if (n_params > 0)
+  else if (n_params >= 1000000)
     /* TRANSLATORS: a model's parameter count in millions, e.g. "494M parameters" */
     g_ptr_array_add (parts, g_strdup_printf (_("%.0fM parameters"), n_params / 1e6));
+  else if (n_params > 0)
+    /* TRANSLATORS: a model's parameter count in thousands (test models), "98K parameters" */
+    g_ptr_array_add (parts, g_strdup_printf (_("%.0fK parameters"), n_params / 1e3));
   if (quantization != NULL)
     g_ptr_array_add (parts, g_strdup (quantization));
   g_ptr_array_add (parts, g_steal_pointer (&size));
   if (context_length > 0)
     /* TRANSLATORS: the longest conversation a model takes, in tokens */
-    g_ptr_array_add (parts, g_strdup_printf (_("%" G_GINT64_FORMAT " tokens of context"),
-                                             context_length));
+    g_ptr_array_add (parts, g_strdup_printf (_("%d tokens of context"),
+                                             (int)MIN (context_length, G_MAXINT)));
   g_ptr_array_add (parts, NULL);
   return g_strjoinv (" · ", (char **)parts->pdata);
 }

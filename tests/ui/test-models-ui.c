@@ -319,7 +319,7 @@ test_picker (void)
   wait_until (row_present, &q);
   q.title = "custom/mock-zeta";
   g_assert_true (row_present (&q));
-  screenshot (GTK_WIDGET (window), "model-picker.png");
+  screenshot (popover, "model-picker.png");
   gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
 }
 
