@@ -32,7 +32,8 @@ typedef struct
 
 typedef struct
 {
-  Picker          *picker;
+  GtkWindow       *window;      /* owned: the load may outlive the picker */
+  HeronChat       *chat;        /* owned */
   GtkWidget       *dialog;
   GtkProgressBar  *progress;
   guint            pulse_id;
@@ -61,6 +62,8 @@ loading_free (Loading *loading)
 {
   g_clear_handle_id (&loading->pulse_id, g_source_remove);
   g_clear_object (&loading->cancellable);
+  g_clear_object (&loading->window);
+  g_clear_object (&loading->chat);
   g_free (loading);
 }
 
@@ -78,7 +81,7 @@ loaded_cb (GObject      *object,
   if (!heron_local_backend_load_finish (HERON_LOCAL_BACKEND (object), result, &error) &&
       !cancelled && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      GtkWidget *dialog = adw_message_dialog_new (loading->picker->window,
+      GtkWidget *dialog = adw_message_dialog_new (loading->window,
                                                   _("Cannot Load the Model"), error->message);
 
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
@@ -86,7 +89,7 @@ loaded_cb (GObject      *object,
     }
   else if (!cancelled)
     {
-      heron_chat_set_backend (loading->picker->chat, HERON_BACKEND (object));
+      heron_chat_set_backend (loading->chat, HERON_BACKEND (object));
     }
   loading_free (loading);
 }
@@ -109,7 +112,8 @@ load_local (Picker     *picker,
   Loading *loading = g_new0 (Loading, 1);
   g_autofree char *heading = g_strdup_printf (_("Loading %s"), name);
 
-  loading->picker = picker;
+  loading->window = g_object_ref (picker->window);
+  loading->chat = g_object_ref (picker->chat);
   loading->cancellable = g_cancellable_new ();
   loading->dialog = adw_message_dialog_new (picker->window, heading,
                                             _("The model is read into memory. Large models "

@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "heron-download.h"
 #include "heron-models-page.h"
@@ -368,8 +369,10 @@ download_row_update (DownloadRow *row)
   if (eta >= 0)
     /* TRANSLATORS: download progress: "120 MB of 400 MB, 5.1 MB/s, 55 s left" */
     text = g_strdup_printf (_("%s of %s, %s/s, %.0f s left"), got, all, rate, eta);
-  else
+  else if (total > 0)
     text = g_strdup_printf (_("%s of %s"), got, all);
+  else
+    text = g_strdup (got);
   gtk_label_set_text (row->label, text);
 }
 
@@ -531,6 +534,37 @@ catalog_add_row (HeronModelsPage         *self,
   g_signal_connect (row->start_button, "clicked", G_CALLBACK (download_start_clicked_cb), row);
   g_signal_connect (row->cancel_button, "clicked", G_CALLBACK (download_cancel_clicked_cb), row);
 
+  /* A download paused earlier (or cut short when Heron quit) continues where it stopped. */
+  {
+    g_autofree char *data_dir = models_data_dir ();
+    g_autofree char *sidecar = g_strdup_printf ("%s%smodels%s%s.part.json", data_dir,
+                                                G_DIR_SEPARATOR_S, G_DIR_SEPARATOR_S,
+                                                entry->file);
+    g_autofree char *part = g_strndup (sidecar, strlen (sidecar) - strlen (".json"));
+    GStatBuf st;
+
+    if (g_file_test (sidecar, G_FILE_TEST_EXISTS))
+      row->download = heron_download_new_from_sidecar (sidecar, NULL);
+    if (row->download != NULL)
+      {
+        guint64 total = entry->size ? entry->size : entry->approx_size;
+        g_autofree char *got = NULL;
+        g_autofree char *all = g_format_size (total);
+        g_autofree char *text = NULL;
+
+        g_signal_connect (row->download, "progress", G_CALLBACK (download_progress_cb), row);
+        if (g_stat (part, &st) == 0 && total > 0)
+          {
+            got = g_format_size (st.st_size);
+            gtk_progress_bar_set_fraction (row->progress, MIN (1.0, (double)st.st_size / total));
+            /* TRANSLATORS: a paused download: "120 MB of 400 MB, paused" */
+            text = g_strdup_printf (_("%s of %s, paused"), got, all);
+            gtk_label_set_text (row->label, text);
+          }
+        else
+          gtk_label_set_text (row->label, _("Paused"));
+      }
+  }
   download_row_set_running (row, FALSE);
   gtk_widget_set_visible (GTK_WIDGET (row->label), TRUE);
   adw_preferences_group_add (group, action_row);

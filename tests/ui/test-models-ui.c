@@ -11,7 +11,10 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <locale.h>
+#include <unistd.h>
 #include <libsoup/soup.h>
 
 #include "heron-application.h"
@@ -124,6 +127,12 @@ is_status_label (GtkWidget *w, gconstpointer data)
 }
 
 static gboolean
+is_tooltip (GtkWidget *w, gconstpointer text)
+{
+  return GTK_IS_BUTTON (w) && g_strcmp0 (gtk_widget_get_tooltip_text (w), text) == 0;
+}
+
+static gboolean
 is_picker (GtkWidget *w, gconstpointer data)
 {
   return GTK_IS_MENU_BUTTON (w) &&
@@ -209,6 +218,82 @@ test_library (void)
   q.title = heron_download_catalog ()[0].title;
   g_assert_true (row_present (&q));
   screenshot (GTK_WIDGET (prefs), "models-page.png");
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
+static gboolean
+progress_in_row (GtkWidget *w, gconstpointer data)
+{
+  return GTK_IS_PROGRESS_BAR (w);
+}
+
+static gboolean
+run_stopped (gpointer data)
+{
+  return g_strcmp0 (gtk_widget_get_tooltip_text (data), _("Pause")) != 0;
+}
+
+/* A part file left by an earlier run shows as paused with its progress; Cancel deletes it;
+ * a download the server refuses says why in the row. */
+static void
+test_downloads (void)
+{
+  const HeronCatalogEntry *entry = &heron_download_catalog ()[0];
+  g_autofree char *dest = g_build_filename (tmp_dir, "heron", "models", entry->file, NULL);
+  g_autofree char *part = g_strconcat (dest, ".part", NULL);
+  g_autofree char *sidecar = g_strconcat (part, ".json", NULL);
+  g_autofree char *json = g_strdup_printf ("{\"url\": \"%s\", \"size\": %" G_GUINT64_FORMAT
+                                           ", \"sha256\": \"%s\"}", entry->url, entry->size,
+                                           entry->sha256 ? entry->sha256 : "");
+  g_autofree char *got = g_format_size (50000000);
+  g_autofree char *all = g_format_size (entry->size ? entry->size : entry->approx_size);
+  g_autofree char *expected = g_strdup_printf (_("%s of %s, paused"), got, all);
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HeronPreferences *prefs;
+  GtkWidget *row, *label, *cancel, *start;
+  GtkProgressBar *bar;
+  int fd;
+
+  fd = g_open (part, O_CREAT | O_WRONLY, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, 50000000), ==, 0);
+  close (fd);
+  g_assert_true (g_file_set_contents (sidecar, json, -1, NULL));
+
+  prefs = heron_preferences_new (settings);
+  gtk_window_present (GTK_WINDOW (prefs));
+  adw_preferences_window_set_visible_page (
+    ADW_PREFERENCES_WINDOW (prefs),
+    ADW_PREFERENCES_PAGE (find_type (GTK_WIDGET (prefs), g_type_from_name ("HeronModelsPage"))));
+  settle ();
+  row = find (GTK_WIDGET (prefs), is_row_titled, entry->title);
+  g_assert_nonnull (row);
+  label = find (row, is_label_text, expected);
+  g_assert_nonnull (label);
+  bar = GTK_PROGRESS_BAR (find (row, progress_in_row, NULL));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bar)));
+  g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar),
+                                  50000000.0 / (entry->size ? entry->size : entry->approx_size),
+                                  1e-9);
+  screenshot (GTK_WIDGET (prefs), "models-paused.png");
+
+  cancel = find (row, is_tooltip, _("Cancel Download"));
+  g_assert_nonnull (cancel);
+  g_signal_emit_by_name (cancel, "clicked");
+  g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (sidecar, G_FILE_TEST_EXISTS));
+  g_assert_false (gtk_widget_get_visible (cancel));
+
+  /* The mock server has no such file: the row says so and offers to try again. */
+  start = find (row, is_tooltip, _("Download"));
+  g_assert_nonnull (start);
+  g_signal_emit_by_name (start, "clicked");
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (start), ==, _("Pause"));
+  wait_until (run_stopped, start);
+  g_test_message ("refused download: %s", gtk_label_get_text (GTK_LABEL (label)));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (start), ==, _("Resume"));
+  g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
+  screenshot (GTK_WIDGET (prefs), "models-download-error.png");
   gtk_window_destroy (GTK_WINDOW (prefs));
 }
 
@@ -382,6 +467,7 @@ main (int argc, char *argv[])
   g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
   uris = soup_server_get_uris (server);
   server_url = g_uri_to_string (uris->data);
+  g_setenv ("HERON_DOWNLOAD_BASE_URL", server_url, TRUE);
   g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
 
   app = heron_application_new ();
@@ -391,6 +477,7 @@ main (int argc, char *argv[])
   gtk_window_present (GTK_WINDOW (window));
 
   g_test_add_func ("/heron/ui/models/library", test_library);
+  g_test_add_func ("/heron/ui/models/downloads", test_downloads);
   g_test_add_func ("/heron/ui/models/connect", test_connect);
   g_test_add_func ("/heron/ui/models/picker", test_picker);
   ret = g_test_run ();
