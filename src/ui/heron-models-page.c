@@ -45,6 +45,7 @@ typedef struct
   const HeronCatalogEntry  *entry;
   HeronDownload            *download;
   GCancellable             *cancellable; /* of the running download, NULL when stopped */
+  AdwActionRow             *row;
   GtkProgressBar           *progress;
   GtkLabel                 *label;
   GtkButton                *start_button;
@@ -432,7 +433,11 @@ download_done_cb (GObject      *object,
       download_row_set_running (row, FALSE);
       return;
     }
-  gtk_label_set_text (row->label, error->message);
+  /* The row's subtitle wraps; the label under the bar is one short line. */
+  adw_action_row_set_subtitle (row->row, error->message);
+  gtk_label_set_text (row->label, _("Failed"));
+  if (heron_download_get_received (download) == 0)
+    gtk_progress_bar_set_fraction (row->progress, 0);
   download_row_set_running (row, FALSE);
 }
 
@@ -465,6 +470,12 @@ download_start_clicked_cb (GtkButton   *button,
       g_signal_connect (row->download, "progress", G_CALLBACK (download_progress_cb), row);
     }
   row->cancellable = g_cancellable_new ();
+  {
+    g_autofree char *size = g_format_size (row->entry->size ? row->entry->size
+                                                            : row->entry->approx_size);
+
+    adw_action_row_set_subtitle (row->row, size);
+  }
   gtk_label_set_text (row->label, _("Starting…"));
   download_row_set_running (row, TRUE);
   heron_download_run_async (row->download, row->cancellable, download_done_cb, row);
@@ -506,6 +517,7 @@ catalog_add_row (HeronModelsPage         *self,
 
   row->page = self;
   row->entry = entry;
+  row->row = ADW_ACTION_ROW (action_row);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (action_row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (action_row), entry->title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (action_row), size);

@@ -290,7 +290,8 @@ test_downloads (void)
   g_signal_emit_by_name (start, "clicked");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (start), ==, _("Pause"));
   wait_until (run_stopped, start);
-  g_test_message ("refused download: %s", gtk_label_get_text (GTK_LABEL (label)));
+  g_test_message ("refused download: %s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "404"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (start), ==, _("Resume"));
   g_assert_false (g_file_test (dest, G_FILE_TEST_EXISTS));
   screenshot (GTK_WIDGET (prefs), "models-download-error.png");
