@@ -66,10 +66,6 @@ G_DEFINE_FINAL_TYPE (HeronModelsPage, heron_models_page, ADW_TYPE_PREFERENCES_PA
 static char *
 models_data_dir (void)
 {
-  const char *override = g_getenv ("HERON_DATA_DIR");
-
-  if (override != NULL && *override != '\0')
-    return g_strdup (override);
   return g_build_filename (g_get_user_data_dir (), "heron", NULL);
 }
 
@@ -527,7 +523,7 @@ catalog_add_row (HeronModelsPage         *self,
   gtk_label_set_ellipsize (row->label, PANGO_ELLIPSIZE_END);
   gtk_widget_add_css_class (GTK_WIDGET (row->label), "caption");
   gtk_widget_add_css_class (GTK_WIDGET (row->label), "dim-label");
-  gtk_widget_set_size_request (box, 200, -1);
+  gtk_widget_set_size_request (box, 160, -1);
   gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (row->progress));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (row->label));
@@ -747,6 +743,18 @@ heron_models_page_constructed (GObject *object)
   adw_preferences_group_add (group, row);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (self), group);
 
+  /* Show the server of the remote model chosen last ("remote:ID/MODEL"). */
+  {
+    g_autofree char *remote = g_settings_get_string (self->settings, "remote-model");
+
+    for (guint i = 0; presets[i].id != NULL; i++)
+      {
+        g_autofree char *prefix = g_strdup_printf ("remote:%s/", presets[i].id);
+
+        if (g_str_has_prefix (remote, prefix))
+          adw_combo_row_set_selected (self->preset_row, i);
+      }
+  }
   preset_changed_cb (self);
   heron_models_page_rescan (self);
 }
