@@ -520,7 +520,8 @@ catalog_add_row (HeronModelsPage         *self,
 
   row->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   row->label = GTK_LABEL (gtk_label_new (""));
-  gtk_label_set_ellipsize (row->label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_wrap (row->label, TRUE);
+  gtk_label_set_xalign (row->label, 0);
   gtk_widget_add_css_class (GTK_WIDGET (row->label), "caption");
   gtk_widget_add_css_class (GTK_WIDGET (row->label), "dim-label");
   gtk_widget_set_size_request (box, 160, -1);
