@@ -299,9 +299,29 @@ hr_matmul_default_kind (void)
   if (kind < 0)
     {
       const char *e = getenv ("HERON_BLAS");
-      kind = (e != NULL && e[0] == '1') ? HR_MATMUL_BLAS : HR_MATMUL_DOT;
+      kind = HR_MATMUL_AUTO;
+      if (e != NULL && e[0] == '1')
+        kind = HR_MATMUL_BLAS;
+      else if (e != NULL && e[0] == '0')
+        kind = HR_MATMUL_DOT;
     }
   return (hr_matmul_kind) kind;
+}
+
+/* Measured with tests/bench/bench-forward on Qwen2.5-0.5B shapes (2 threads): sgemm beats
+ * the F16 dot kernels from about 256 tokens on, and loses 2x to the integer dots of
+ * quantized weights at every batch size (see tests/bench/README.md). */
+#define BLAS_AUTO_MIN_TOKENS 256
+
+static bool
+auto_wants_blas (int n_mat, const hr_matrix *const *w, int64_t n_tok)
+{
+  if (n_tok < BLAS_AUTO_MIN_TOKENS)
+    return false;
+  for (int m = 0; m < n_mat; m++)
+    if (w[m]->type != HR_TYPE_F16 && w[m]->type != HR_TYPE_BF16 && w[m]->type != HR_TYPE_F32)
+      return false;
+  return true;
 }
 
 typedef struct {
@@ -442,6 +462,8 @@ hr_matmul (hr_pool *pool, hr_matmul_scratch *s, hr_matmul_kind kind,
     }
   if (kind == HR_MATMUL_AUTO)
     kind = hr_matmul_default_kind ();
+  if (kind == HR_MATMUL_AUTO)
+    kind = auto_wants_blas (n_mat, w, n_tok) ? HR_MATMUL_BLAS : HR_MATMUL_DOT;
   if (kind == HR_MATMUL_BLAS && n_tok >= BLAS_MIN_TOKENS)
     return run_blas (pool, &j);
 

@@ -67,7 +67,9 @@ bool hr_matmul (hr_pool *pool, hr_matmul_scratch *s, hr_matmul_kind kind,
                 int n_mat, const hr_matrix *const *w, const float *x, int64_t n_tok,
                 float *const *y);
 
-/* The kind selected by HR_MATMUL_AUTO: HERON_BLAS=1 in the environment forces BLAS. */
+/* HR_MATMUL_AUTO picks BLAS for F32/F16/BF16 weights and batches of 256 tokens or more,
+ * the integer dots otherwise. HERON_BLAS=1 in the environment forces BLAS (for batches of
+ * 32 or more), HERON_BLAS=0 the dots; this returns what the environment asks for. */
 hr_matmul_kind hr_matmul_default_kind (void);
 
 #ifdef __cplusplus

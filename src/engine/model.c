@@ -907,13 +907,14 @@ attention_job (void *arg, int ith, int nth)
   attn_job *j = arg;
   hr_context *c = j->c;
   const hr_model *m = c->m;
-  int64_t lo, hi, group = m->n_head / m->n_head_kv;
+  int64_t group = m->n_head / m->n_head_kv;
   float scale = 1.0f / sqrtf ((float) m->hd_k);
   float *scores = c->scores + (size_t) ith * c->p.n_ctx;
   size_t q_dim = (size_t) m->n_head * m->hd_k, a_dim = (size_t) m->n_head * m->hd_v;
 
-  hr_split_range ((int64_t) j->n_tok * m->n_head, ith, nth, &lo, &hi);
-  for (int64_t i = lo; i < hi; i++)
+  /* Strided: with a causal mask later tokens cost more, contiguous ranges would not
+   * balance. */
+  for (int64_t i = ith; i < (int64_t) j->n_tok * m->n_head; i += nth)
     {
       int64_t t = i / m->n_head, h = i % m->n_head;
       hr_attention_head (&c->kv, j->layer, (int32_t) (h / group), m->hd_k, m->hd_v,
@@ -929,53 +930,118 @@ matmul (hr_context *c, int n, const hr_matrix *const *w, const float *x, int32_t
   return hr_matmul (c->pool, c->scratch, HR_MATMUL_AUTO, n, w, x, n_tok, y);
 }
 
-static int
-forward_layer (hr_context *c, int l, int32_t T, int32_t pos0)
+/* Per-token steps between the products, split by tokens across the pool. */
+typedef enum { STEP_ATTN_NORM, STEP_QKV, STEP_ATTN_OUT, STEP_FFN_ACT, STEP_FFN_OUT } step_kind;
+
+typedef struct {
+  hr_context *c;
+  int layer;
+  step_kind step;
+  int32_t n_tok;
+  int32_t pos0;
+} step_job;
+
+static void
+token_step (hr_context *c, int l, step_kind step, int32_t t, int32_t pos0)
 {
   const hr_model *m = c->m;
   const layer_weights *L = &m->layers[l];
   size_t E = (size_t) m->n_embd, q_dim = (size_t) m->n_head * m->hd_k;
   size_t k_dim = (size_t) m->n_head_kv * m->hd_k, v_dim = (size_t) m->n_head_kv * m->hd_v;
   size_t F = (size_t) m->n_ff;
+  float *x = c->x + t * E, *xn = c->xn + t * E, *tmp = c->tmp + t * E;
+
+  switch (step)
+    {
+    case STEP_ATTN_NORM:
+      rmsnorm (xn, x, L->attn_norm, (int64_t) E, m->rms_eps);
+      break;
+    case STEP_QKV:
+      {
+        float *q = c->q + t * q_dim, *k = c->k + t * k_dim, *v = c->v + t * v_dim;
+        const float *cs = c->rope_cs + (size_t) t * m->n_rot;
+        if (L->bq != NULL)
+          for (size_t i = 0; i < q_dim; i++)
+            q[i] += L->bq[i];
+        if (L->bk != NULL)
+          for (size_t i = 0; i < k_dim; i++)
+            k[i] += L->bk[i];
+        if (L->bv != NULL)
+          for (size_t i = 0; i < v_dim; i++)
+            v[i] += L->bv[i];
+        for (int h = 0; h < m->n_head; h++)
+          {
+            float *qh = q + (size_t) h * m->hd_k;
+            if (L->q_norm != NULL)
+              rmsnorm (qh, qh, L->q_norm, m->hd_k, m->rms_eps);
+            rope_head (qh, cs, m->n_rot, m->arch->rope);
+          }
+        for (int h = 0; h < m->n_head_kv; h++)
+          {
+            float *kh = k + (size_t) h * m->hd_k;
+            if (L->k_norm != NULL)
+              rmsnorm (kh, kh, L->k_norm, m->hd_k, m->rms_eps);
+            rope_head (kh, cs, m->n_rot, m->arch->rope);
+          }
+        hr_kvcache_store (&c->kv, l, pos0 + t, k, v);
+      }
+      break;
+    case STEP_ATTN_OUT:
+      for (size_t i = 0; i < E; i++)
+        x[i] += tmp[i];
+      rmsnorm (xn, x, L->ffn_norm, (int64_t) E, m->rms_eps);
+      break;
+    case STEP_FFN_ACT:
+      {
+        const float *g = c->gate + t * F, *u = c->up + t * F;
+        float *h = c->xn + t * F;
+        for (size_t i = 0; i < F; i++)
+          h[i] = g[i] / (1.0f + expf (-g[i])) * u[i];
+      }
+      break;
+    case STEP_FFN_OUT:
+      for (size_t i = 0; i < E; i++)
+        x[i] += tmp[i];
+      break;
+    }
+}
+
+static void
+step_job_fn (void *arg, int ith, int nth)
+{
+  step_job *j = arg;
+  int64_t lo, hi;
+
+  hr_split_range (j->n_tok, ith, nth, &lo, &hi);
+  for (int64_t t = lo; t < hi; t++)
+    token_step (j->c, j->layer, j->step, (int32_t) t, j->pos0);
+}
+
+static void
+run_step (hr_context *c, int l, step_kind step, int32_t T, int32_t pos0)
+{
+  step_job j = { c, l, step, T, pos0 };
+
+  if (T == 1)
+    token_step (c, l, step, 0, pos0);
+  else
+    hr_pool_run (c->pool, step_job_fn, &j);
+}
+
+static int
+forward_layer (hr_context *c, int l, int32_t T, int32_t pos0)
+{
+  const layer_weights *L = &c->m->layers[l];
   attn_job aj = { c, l, T, pos0 };
 
-  for (int32_t t = 0; t < T; t++)
-    rmsnorm (c->xn + t * E, c->x + t * E, L->attn_norm, (int64_t) E, m->rms_eps);
+  run_step (c, l, STEP_ATTN_NORM, T, pos0);
   {
     const hr_matrix *w[3] = { &L->wq, &L->wk, &L->wv };
     float *y[3] = { c->q, c->k, c->v };
     if (!matmul (c, 3, w, c->xn, T, y))
       return HR_ERR;
   }
-  for (int32_t t = 0; t < T; t++)
-    {
-      float *q = c->q + t * q_dim, *k = c->k + t * k_dim, *v = c->v + t * v_dim;
-      const float *cs = c->rope_cs + (size_t) t * m->n_rot;
-      if (L->bq != NULL)
-        for (size_t i = 0; i < q_dim; i++)
-          q[i] += L->bq[i];
-      if (L->bk != NULL)
-        for (size_t i = 0; i < k_dim; i++)
-          k[i] += L->bk[i];
-      if (L->bv != NULL)
-        for (size_t i = 0; i < v_dim; i++)
-          v[i] += L->bv[i];
-      for (int h = 0; h < m->n_head; h++)
-        {
-          float *qh = q + (size_t) h * m->hd_k;
-          if (L->q_norm != NULL)
-            rmsnorm (qh, qh, L->q_norm, m->hd_k, m->rms_eps);
-          rope_head (qh, cs, m->n_rot, m->arch->rope);
-        }
-      for (int h = 0; h < m->n_head_kv; h++)
-        {
-          float *kh = k + (size_t) h * m->hd_k;
-          if (L->k_norm != NULL)
-            rmsnorm (kh, kh, L->k_norm, m->hd_k, m->rms_eps);
-          rope_head (kh, cs, m->n_rot, m->arch->rope);
-        }
-      hr_kvcache_store (&c->kv, l, pos0 + t, k, v);
-    }
+  run_step (c, l, STEP_QKV, T, pos0);
   hr_pool_run (c->pool, attention_job, &aj);
   {
     const hr_matrix *w[1] = { &L->wo };
@@ -983,30 +1049,21 @@ forward_layer (hr_context *c, int l, int32_t T, int32_t pos0)
     if (!matmul (c, 1, w, c->att, T, y))
       return HR_ERR;
   }
-  for (size_t i = 0; i < (size_t) T * E; i++)
-    c->x[i] += c->tmp[i];
-
-  for (int32_t t = 0; t < T; t++)
-    rmsnorm (c->xn + t * E, c->x + t * E, L->ffn_norm, (int64_t) E, m->rms_eps);
+  run_step (c, l, STEP_ATTN_OUT, T, pos0);
   {
     const hr_matrix *w[2] = { &L->w_gate, &L->w_up };
     float *y[2] = { c->gate, c->up };
     if (!matmul (c, 2, w, c->xn, T, y))
       return HR_ERR;
   }
-  for (size_t i = 0; i < (size_t) T * F; i++)
-    {
-      float g = c->gate[i];
-      c->xn[i] = g / (1.0f + expf (-g)) * c->up[i];
-    }
+  run_step (c, l, STEP_FFN_ACT, T, pos0);
   {
     const hr_matrix *w[1] = { &L->w_down };
     float *y[1] = { c->tmp };
     if (!matmul (c, 1, w, c->xn, T, y))
       return HR_ERR;
   }
-  for (size_t i = 0; i < (size_t) T * E; i++)
-    c->x[i] += c->tmp[i];
+  run_step (c, l, STEP_FFN_OUT, T, pos0);
   return HR_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "compute.h"
 #include "gguf.h"
 #include "make-model.h"
 #include "model.h"
@@ -755,6 +756,69 @@ test_two_contexts (void)
   hr_model_free (m);
 }
 
+
+/* Both batched product paths (integer dots, dequantized panels + sgemm) against double
+ * sums over the dequantized weights. */
+static void
+test_matmul_kinds (void)
+{
+  static const hr_type types[] = { HR_TYPE_F32, HR_TYPE_F16, HR_TYPE_Q8_0, HR_TYPE_Q4_K };
+  enum { ROWS = 200, COLS = 256, TOK = 40 };
+  hr_pool *pool = hr_pool_new (2);
+  hr_matmul_scratch *sc = hr_matmul_scratch_new ();
+  GRand *r = g_rand_new_with_seed (31);
+  float *w = g_new (float, ROWS * COLS), *wd = g_new (float, ROWS * COLS);
+  float *x = g_new (float, TOK * COLS), *y = g_new (float, TOK * ROWS);
+  double *ref = g_new (double, TOK * ROWS);
+
+  hr_quants_init ();
+  for (int i = 0; i < ROWS * COLS; i++)
+    w[i] = (float) g_rand_double_range (r, -1, 1);
+  for (int i = 0; i < TOK * COLS; i++)
+    x[i] = (float) g_rand_double_range (r, -1, 1);
+  for (size_t k = 0; k < G_N_ELEMENTS (types); k++)
+    {
+      size_t rs = hr_type_row_size (types[k], COLS);
+      char *q = g_malloc (rs * ROWS);
+      hr_matrix m = { types[k], q, COLS, ROWS, rs };
+      const hr_matrix *mp[1] = { &m };
+      float *yp[1] = { y };
+      double range = 0;
+
+      for (int i = 0; i < ROWS; i++)
+        {
+          hr_quantize_row (types[k], w + i * COLS, q + i * rs, COLS);
+          hr_dequantize_row_ref (types[k], q + i * rs, wd + i * COLS, COLS);
+        }
+      for (int t = 0; t < TOK; t++)
+        for (int i = 0; i < ROWS; i++)
+          {
+            double s = 0;
+            for (int j = 0; j < COLS; j++)
+              s += (double) wd[i * COLS + j] * x[t * COLS + j];
+            ref[t * ROWS + i] = s;
+            range = MAX (range, fabs (s));
+          }
+      for (int kind = HR_MATMUL_DOT; kind <= HR_MATMUL_BLAS; kind++)
+        {
+          double e = 0;
+          g_assert_true (hr_matmul (pool, sc, kind, 1, mp, x, TOK, yp));
+          for (int i = 0; i < TOK * ROWS; i++)
+            e = MAX (e, fabs (y[i] - ref[i]));
+          g_test_message ("%s %s: max error %.3g of %.3g", hr_type_name (types[k]),
+                          kind == HR_MATMUL_DOT ? "dot" : "blas", e, range);
+          /* the dot path quantizes activations to 8 bits for quantized weights */
+          g_assert_cmpfloat (e, <, (kind == HR_MATMUL_DOT && types[k] >= HR_TYPE_Q4_0
+                                    ? 2e-2 : 1e-4) * range);
+        }
+      g_free (q);
+    }
+  g_rand_free (r);
+  g_free (w), g_free (wd), g_free (x), g_free (y), g_free (ref);
+  hr_matmul_scratch_free (sc);
+  hr_pool_free (pool);
+}
+
 /* ============================================================================
  * Load errors
  * ========================================================================== */
@@ -863,6 +927,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/engine/forward/context-shift", test_context_shift);
   g_test_add_func ("/heron/engine/forward/cancel", test_cancel);
   g_test_add_func ("/heron/engine/forward/two-contexts", test_two_contexts);
+  g_test_add_func ("/heron/engine/forward/matmul-kinds", test_matmul_kinds);
   g_test_add_func ("/heron/engine/forward/load-errors", test_load_errors);
   g_test_add_func ("/heron/engine/forward/load-progress", test_load_progress);
   rc = g_test_run ();
