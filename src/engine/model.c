@@ -518,7 +518,19 @@ maybe_copy_to_hugepages (hr_model *m)
 #ifdef MADV_HUGEPAGE
     madvise (aligned, asize, MADV_HUGEPAGE);
 #endif
-    memcpy (aligned, base + off, size);
+    /* Copy in chunks and drop each chunk of the file's pages from this process once
+     * copied, so that the peak resident size stays near one copy (the 1-D tensors were
+     * copied at load, and every matrix will point into the copy). */
+    for (size_t done = 0; done < size;)
+      {
+        size_t n = size - done < (64u << 20) ? size - done : (64u << 20);
+        uintptr_t pg = 4096, s0 = ((uintptr_t) base + off + done + pg - 1) & ~(pg - 1);
+        uintptr_t s1 = ((uintptr_t) base + off + done + n) & ~(pg - 1);
+        memcpy (aligned + done, base + off + done, n);
+        if (s1 > s0)
+          madvise ((void *) s0, s1 - s0, MADV_DONTNEED);
+        done += n;
+      }
     m->anon = anon;
     m->anon_size = asize + hp;
     delta = aligned - (base + off);
