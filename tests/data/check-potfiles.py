@@ -15,7 +15,7 @@ UI_MARKER = re.compile(r'translatable\s*=\s*"(?:yes|true)"')
 # _("... %" G_GINT64_FORMAT "...") cannot be translated: xgettext stops at the macro, so the
 # catalogue's msgid never equals the string looked up at run time.
 GLIB_FORMAT_IN_MSGID = re.compile(
-    r'(?<![A-Za-z0-9_])(?:N_|C_|NC_|_)\s*\(\s*(?:"(?:[^"\\\n]|\\.)*"\s*,?\s*)+G_G?U?INT\w*_FORMAT')
+    r'(?<![A-Za-z0-9_])(?:N_|C_|NC_|_)\s*\(\s*(?:"(?:[^"\\\n]|\\.)*"[\s,]*)+G_G?U?INT\w*_FORMAT')
 SCANNED_DIRS = ('src', 'data')
 C_SUFFIXES = ('.c', '.h')
 XML_SUFFIXES = ('.ui', '.xml', '.xml.in')
