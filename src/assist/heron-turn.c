@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "heron-turn.h"
@@ -141,9 +143,9 @@ prepare_history (HeronStore *store, Prep *p, gint64 *parent, GError **error)
       (p->kind == KIND_REGENERATE && path->len < 2))
     {
       g_set_error (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_FAILED,
-                   p->kind == KIND_EDIT ? _("Message %" G_GINT64_FORMAT " is not a question "
+                   p->kind == KIND_EDIT ? _("Message %" PRId64 " is not a question "
                                             "of this conversation.")
-                                        : _("Message %" G_GINT64_FORMAT " is not an answer "
+                                        : _("Message %" PRId64 " is not an answer "
                                             "of this conversation."), p->target);
       return FALSE;
     }

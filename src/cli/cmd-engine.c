@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -481,7 +483,7 @@ check_gen_opts (gen_opts *o)
   if (o->seed_str != NULL && strcmp (o->seed_str, "-1") != 0
       && (!g_ascii_string_to_unsigned (o->seed_str, 10, 0, G_MAXUINT64 - 1, NULL, NULL)))
     return heron_cli_error (cmd, _("--seed must be -1 (random) or a number from 0 to %"
-                                   G_GUINT64_FORMAT), G_MAXUINT64 - 1), FALSE;
+                                   PRIu64), (uint64_t) (G_MAXUINT64 - 1)), FALSE;
   if (o->system != NULL && !o->chat)
     return heron_cli_error (cmd, _("--system needs --chat")), FALSE;
   o->seed = HR_SEED_RANDOM;

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "heron-conversations.h"
@@ -88,7 +90,7 @@ get_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **error)
     return conversation_from_stmt (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                 _("There is no conversation %" G_GINT64_FORMAT "."), a->id);
+                 _("There is no conversation %" PRId64 "."), a->id);
   else
     heron_store_set_sql_error (error, db, "get conversation");
   return NULL;
@@ -164,7 +166,7 @@ update_one (sqlite3 *db, const char *sql, ConvArgs *a, gboolean bind_flag, GErro
   if (sqlite3_changes (db) == 0)
     {
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                   _("There is no conversation %" G_GINT64_FORMAT "."), a->id);
+                   _("There is no conversation %" PRId64 "."), a->id);
       return NULL;
     }
   return GINT_TO_POINTER (TRUE);
@@ -227,7 +229,7 @@ settings_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **er
   if (sqlite3_changes (db) == 0)
     {
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                   _("There is no conversation %" G_GINT64_FORMAT "."), a->id);
+                   _("There is no conversation %" PRId64 "."), a->id);
       return NULL;
     }
   return GINT_TO_POINTER (TRUE);

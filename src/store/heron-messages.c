@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n.h>
 
 #include "heron-messages.h"
@@ -156,7 +158,7 @@ get_path_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **er
   if (path && path->len == 0)
     {
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                   _("There is no message %" G_GINT64_FORMAT "."), a->id);
+                   _("There is no message %" PRId64 "."), a->id);
       return NULL;
     }
   return g_steal_pointer (&path);
@@ -258,7 +260,7 @@ update_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **erro
   if (sqlite3_changes (db) == 0)
     {
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                   _("There is no message %" G_GINT64_FORMAT "."), a->id);
+                   _("There is no message %" PRId64 "."), a->id);
       return NULL;
     }
   return GINT_TO_POINTER (TRUE);
@@ -294,7 +296,7 @@ finish_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **erro
       break;
     case SQLITE_DONE:
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                   _("There is no message %" G_GINT64_FORMAT "."), a->id);
+                   _("There is no message %" PRId64 "."), a->id);
       goto fail;
     default:
       heron_store_set_sql_error (error, db, "finish message");
@@ -335,7 +337,7 @@ delete_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **erro
   if (sqlite3_changes (db) == 0)
     {
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                   _("There is no message %" G_GINT64_FORMAT "."), a->id);
+                   _("There is no message %" PRId64 "."), a->id);
       goto fail;
     }
   if (!heron_store_commit (db, error))
@@ -363,7 +365,7 @@ sources_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **err
   if (sqlite3_changes (db) == 0)
     {
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                   _("There is no message %" G_GINT64_FORMAT "."), a->id);
+                   _("There is no message %" PRId64 "."), a->id);
       return NULL;
     }
   return GINT_TO_POINTER (TRUE);
@@ -381,7 +383,7 @@ get_message_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError *
   if (rows->len == 0)
     {
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
-                   _("There is no message %" G_GINT64_FORMAT "."), a->id);
+                   _("There is no message %" PRId64 "."), a->id);
       return NULL;
     }
   return g_object_ref (rows->pdata[0]);

@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -78,7 +80,7 @@ bocha_parse (const char  *text,
 
       g_set_error (error, HERON_SEARCH_ERROR,
                    code == 429 ? HERON_SEARCH_ERROR_RATE_LIMITED : HERON_SEARCH_ERROR_HTTP,
-                   _("Bocha answered with error %" G_GINT64_FORMAT " (%s)"), code,
+                   _("Bocha answered with error %" PRId64 " (%s)"), code,
                    msg != NULL ? msg : "");
       return NULL;
     }

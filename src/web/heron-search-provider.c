@@ -8,6 +8,8 @@
 
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n.h>
@@ -312,14 +314,14 @@ describe_retry_after (const char *value)
     return g_strdup (_("no retry time given"));
   seconds = g_ascii_strtoull (value, &end, 10);
   if (end != value && (*end == '\0' || g_ascii_isspace (*end)))
-    return g_strdup_printf (_("retry after %" G_GUINT64_FORMAT " s"), seconds);
+    return g_strdup_printf (_("retry after %" PRIu64 " s"), seconds);
   when = soup_date_time_new_from_http_string (value);
   if (when != NULL)
     {
       g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
       gint64 diff = g_date_time_difference (when, now) / G_TIME_SPAN_SECOND;
 
-      return g_strdup_printf (_("retry after %" G_GINT64_FORMAT " s"), MAX (diff, 0));
+      return g_strdup_printf (_("retry after %" PRId64 " s"), MAX (diff, 0));
     }
   return g_strdup_printf (_("retry after “%s”"), value);
 }
