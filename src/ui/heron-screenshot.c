@@ -14,6 +14,8 @@
 /* Frames to wait after mapping: the first frame lays the window out, the next ones
  * let size-dependent widgets (the flap folding, labels wrapping) settle. */
 #define FRAMES_BEFORE_SCREENSHOT 3
+/* About five seconds at 60 frames per second. */
+#define MAX_FRAMES_BEFORE_GIVING_UP 300
 
 typedef struct
 {
@@ -93,7 +95,15 @@ heron_screenshot_tick_cb (GtkWidget     *widget,
     }
 
   if (!heron_screenshot_save (widget, schedule->path, &error))
-    g_printerr ("heron: screenshot failed: %s\n", error->message);
+    {
+      /* On a loaded machine the window may not have painted yet: try on later frames. */
+      if (schedule->frames < MAX_FRAMES_BEFORE_GIVING_UP)
+        {
+          gtk_widget_queue_draw (widget);
+          return G_SOURCE_CONTINUE;
+        }
+      g_printerr ("heron: screenshot failed: %s\n", error->message);
+    }
   else
     g_debug ("Saved screenshot to %s", schedule->path);
 
