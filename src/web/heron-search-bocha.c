@@ -25,14 +25,8 @@ bocha_build_request (const HeronSearchRequest *request)
 {
   g_autofree char *url = heron_search_join_url (request->base_url, "v1/web-search");
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *auth = g_strconcat ("Bearer ", request->api_key, NULL);
-  char *body;
-  SoupMessage *msg = soup_message_new (SOUP_METHOD_POST, url);
+  g_autoptr(JsonNode) body = NULL;
 
-  if (msg == NULL)
-    return NULL;
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "query");
   json_builder_add_string_value (builder, request->query);
@@ -43,14 +37,8 @@ bocha_build_request (const HeronSearchRequest *request)
   json_builder_set_member_name (builder, "freshness");
   json_builder_add_string_value (builder, "noLimit");
   json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  body = json_generator_to_data (generator, NULL);
-  soup_message_set_request_body_from_bytes (msg, "application/json",
-                                            g_bytes_new_take (body, strlen (body)));
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  memset (auth, 0, strlen (auth));
-  return msg;
+  body = json_builder_get_root (builder);
+  return heron_search_json_post (url, request->api_key, body);
 }
 
 static GPtrArray *
@@ -59,13 +47,15 @@ bocha_parse (const char  *text,
              guint        max_results,
              GError     **error)
 {
+  /* The summary is the longer, cleaner text when asked for; the snippet otherwise. */
+  static const HeronJsonResultFields fields = {
+    .title = "name", .url = "url", .snippet = { "summary", "snippet" }, .site = "siteName",
+    .date = { "datePublished" },
+  };
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) heron_search_result_free);
   JsonObject *root;
   JsonObject *data;
   JsonObject *pages;
-  JsonArray *list;
   JsonNode *code_node;
 
   root = heron_json_parse_object ("Bocha", text, len, &parser, error);
@@ -92,30 +82,10 @@ bocha_parse (const char  *text,
       return NULL;
     }
   pages = heron_json_object (data, "webPages");
-  if (pages == NULL)
-    return g_steal_pointer (&results);
-  list = heron_json_array (pages, "value");
-  if (list == NULL)
-    {
-      g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_PARSE_FAILED,
-                   _("Bocha: “data.webPages” has no “value” list"));
-      return NULL;
-    }
-  for (guint i = 0; i < json_array_get_length (list) && results->len < max_results; i++)
-    {
-      JsonNode *node = json_array_get_element (list, i);
-      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *snippet = heron_json_string (item, "summary");
-
-      /* The summary is the longer, cleaner text when asked for; the snippet otherwise. */
-      if (snippet == NULL || *snippet == '\0')
-        snippet = heron_json_string (item, "snippet");
-      heron_search_results_add (results, heron_json_string (item, "name"),
-                                heron_json_string (item, "url"), snippet,
-                                heron_json_string (item, "siteName"),
-                                heron_json_string (item, "datePublished"));
-    }
-  return g_steal_pointer (&results);
+  if (pages == NULL) /* nothing found */
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) heron_search_result_free);
+  return heron_json_collect_results ("Bocha", heron_json_array (pages, "value"),
+                                     "data.webPages.value", &fields, max_results, error);
 }
 
 const HeronSearchProviderInfo heron_search_bocha_info = {

@@ -39,12 +39,13 @@ brave_parse (const char  *text,
              guint        max_results,
              GError     **error)
 {
+  static const HeronJsonResultFields fields = {
+    .title = "title", .url = "url", .snippet = { "description" }, .site = "profile.name",
+    .date = { "page_age", "age" },
+  };
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) heron_search_result_free);
   JsonObject *root;
   JsonObject *web;
-  JsonArray *list;
 
   root = heron_json_parse_object ("Brave Search", text, len, &parser, error);
   if (root == NULL)
@@ -57,30 +58,10 @@ brave_parse (const char  *text,
       return NULL;
     }
   web = heron_json_object (root, "web");
-  if (web == NULL)
-    return g_steal_pointer (&results);
-  list = heron_json_array (web, "results");
-  if (list == NULL)
-    {
-      g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_PARSE_FAILED,
-                   _("Brave Search: “web” has no “results” list"));
-      return NULL;
-    }
-  for (guint i = 0; i < json_array_get_length (list) && results->len < max_results; i++)
-    {
-      JsonNode *node = json_array_get_element (list, i);
-      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *date = heron_json_string (item, "page_age");
-
-      if (date == NULL)
-        date = heron_json_string (item, "age");
-      heron_search_results_add (results, heron_json_string (item, "title"),
-                                heron_json_string (item, "url"),
-                                heron_json_string (item, "description"),
-                                heron_json_string (heron_json_object (item, "profile"), "name"),
-                                date);
-    }
-  return g_steal_pointer (&results);
+  if (web == NULL) /* nothing found */
+    return g_ptr_array_new_with_free_func ((GDestroyNotify) heron_search_result_free);
+  return heron_json_collect_results ("Brave Search", heron_json_array (web, "results"),
+                                     "web.results", &fields, max_results, error);
 }
 
 const HeronSearchProviderInfo heron_search_brave_info = {

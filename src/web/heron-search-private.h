@@ -89,6 +89,34 @@ JsonObject *heron_json_parse_object (const char  *provider,
                                      JsonParser **parser_out,
                                      GError     **error);
 
+/* Where a JSON API keeps the fields of one result. Each entry names a member of the result
+ * object, or "object.member" one level down; of the two snippet/date names the first
+ * non-empty one wins. NULL entries are not read. */
+typedef struct
+{
+  const char *title;
+  const char *url;
+  const char *snippet[2];
+  const char *site;
+  const char *date[2];
+} HeronJsonResultFields;
+
+/* Up to MAX_RESULTS results from LIST, the JSON API's result array. LIST may be NULL: then
+ * the answer lacks the list called LIST_NAME and a PARSE_FAILED error naming PROVIDER says
+ * the format may have changed. Items that are not objects or lack a title/URL are skipped. */
+GPtrArray  *heron_json_collect_results (const char                  *provider,
+                                        JsonArray                   *list,
+                                        const char                  *list_name,
+                                        const HeronJsonResultFields *fields,
+                                        guint                        max_results,
+                                        GError                     **error);
+
+/* A POST of BODY (a JSON object node) to URL, with "Authorization: Bearer KEY" when KEY is
+ * set; NULL when URL is invalid. */
+SoupMessage *heron_search_json_post (const char *url,
+                                     const char *bearer_key,
+                                     JsonNode   *body);
+
 /* Build "BASE/PATH" without doubling the slash. */
 char       *heron_search_join_url (const char *base,
                                    const char *path);

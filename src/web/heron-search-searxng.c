@@ -31,33 +31,17 @@ searxng_parse (const char  *text,
                guint        max_results,
                GError     **error)
 {
+  static const HeronJsonResultFields fields = {
+    .title = "title", .url = "url", .snippet = { "content" }, .date = { "publishedDate" },
+  };
   g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (
-    (GDestroyNotify) heron_search_result_free);
   JsonObject *root;
-  JsonArray *list;
 
   root = heron_json_parse_object ("SearXNG", text, len, &parser, error);
   if (root == NULL)
     return NULL;
-  list = heron_json_array (root, "results");
-  if (list == NULL)
-    {
-      g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_PARSE_FAILED,
-                   _("SearXNG: the answer has no “results” list"));
-      return NULL;
-    }
-  for (guint i = 0; i < json_array_get_length (list) && results->len < max_results; i++)
-    {
-      JsonNode *node = json_array_get_element (list, i);
-      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-
-      heron_search_results_add (results, heron_json_string (item, "title"),
-                                heron_json_string (item, "url"),
-                                heron_json_string (item, "content"), NULL,
-                                heron_json_string (item, "publishedDate"));
-    }
-  return g_steal_pointer (&results);
+  return heron_json_collect_results ("SearXNG", heron_json_array (root, "results"), "results",
+                                     &fields, max_results, error);
 }
 
 const HeronSearchProviderInfo heron_search_searxng_info = {

@@ -354,3 +354,95 @@ heron_search_join_url (const char *base,
     path++;
   return g_strdup_printf ("%.*s/%s", (int) n, base, path);
 }
+
+/* MEMBER of ITEM, or of ITEM's object member when MEMBER is "object.member". */
+static const char *
+json_field (JsonObject *item,
+            const char *member)
+{
+  const char *dot;
+  g_autofree char *outer = NULL;
+
+  if (member == NULL)
+    return NULL;
+  dot = strchr (member, '.');
+  if (dot == NULL)
+    return heron_json_string (item, member);
+  outer = g_strndup (member, dot - member);
+  return heron_json_string (heron_json_object (item, outer), dot + 1);
+}
+
+static const char *
+json_first_field (JsonObject        *item,
+                  const char * const names[2])
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *value = json_field (item, names[i]);
+
+      if (value != NULL && *value != '\0')
+        return value;
+    }
+  return NULL;
+}
+
+GPtrArray *
+heron_json_collect_results (const char                  *provider,
+                            JsonArray                   *list,
+                            const char                  *list_name,
+                            const HeronJsonResultFields *fields,
+                            guint                        max_results,
+                            GError                     **error)
+{
+  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) heron_search_result_free);
+
+  if (list == NULL)
+    {
+      g_set_error (error, HERON_SEARCH_ERROR, HERON_SEARCH_ERROR_PARSE_FAILED,
+                   _("%s: the answer has no “%s” list; the format may have changed"),
+                   provider, list_name);
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (list) && results->len < max_results; i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *item = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+      if (item == NULL)
+        continue;
+      heron_search_results_add (results, json_field (item, fields->title),
+                                json_field (item, fields->url),
+                                json_first_field (item, fields->snippet),
+                                json_field (item, fields->site),
+                                json_first_field (item, fields->date));
+    }
+  return g_steal_pointer (&results);
+}
+
+SoupMessage *
+heron_search_json_post (const char *url,
+                        const char *bearer_key,
+                        JsonNode   *body)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  SoupMessage *msg = soup_message_new (SOUP_METHOD_POST, url);
+  char *data;
+
+  if (msg == NULL)
+    return NULL;
+  json_generator_set_root (generator, body);
+  data = json_generator_to_data (generator, NULL);
+  soup_message_set_request_body_from_bytes (msg, "application/json",
+                                            g_bytes_new_take (data, strlen (data)));
+  if (bearer_key != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", bearer_key, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    auth);
+      /* Keep the key out of freed heap memory that a crash report might show. */
+      memset (auth, 0, strlen (auth));
+    }
+  return msg;
+}
