@@ -15,7 +15,8 @@ PACKAGES=(
   appstream desktop-file-utils
 )
 TEST_PACKAGES=(
-  xvfb xauth xdotool imagemagick dbus fonts-wqy-microhei sqlite3 gnome-keyring
+  xvfb xauth xdotool imagemagick dbus fonts-wqy-microhei sqlite3 gnome-keyring openssl
+  glib-networking
   clang libclang-rt-14-dev
 )
 
