@@ -13,10 +13,10 @@ PACKAGES=(
   libjson-glib-dev libsqlite3-dev libopenblas-dev libxml2-dev libpoppler-glib-dev
   libmd4c-dev libgtksourceview-5-dev libsecret-1-dev
   appstream desktop-file-utils
+  glib-networking  # https for the web features (libsoup only recommends it)
 )
 TEST_PACKAGES=(
   xvfb xauth xdotool imagemagick dbus fonts-wqy-microhei sqlite3 gnome-keyring openssl
-  glib-networking
   clang libclang-rt-14-dev
 )
 
