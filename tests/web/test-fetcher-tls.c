@@ -223,13 +223,27 @@ fetch (HeronFetcher  *fetcher,
   return heron_fetcher_fetch_finish (fetcher, result, error);
 }
 
-static gboolean
-skip_without_tls (Fixture *fx)
+/* Fetch PATH from the test server, the certificate trusted or not; NULL with *SKIPPED set
+ * when the machine cannot run https tests. */
+static HeronFetchResult *
+fetch_path (Fixture     *fx,
+            gboolean     trusted,
+            const char  *path,
+            gboolean    *skipped,
+            GError     **error)
 {
-  if (fx->server != NULL)
-    return FALSE;
-  g_test_skip ("no TLS backend or no openssl to make a certificate");
-  return TRUE;
+  g_autoptr(HeronFetcher) fetcher = NULL;
+  g_autofree char *address = NULL;
+
+  *skipped = fx->server == NULL;
+  if (*skipped)
+    {
+      g_test_skip ("no TLS backend or no openssl to make a certificate");
+      return NULL;
+    }
+  fetcher = new_fetcher (fx, trusted);
+  address = g_strconcat (fx->base, path, NULL);
+  return fetch (fetcher, address, error);
 }
 
 static void
@@ -253,16 +267,12 @@ test_encoder (Fixture *fx, gconstpointer data)
 static void
 test_brotli_page (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(HeronFetcher) fetcher = NULL;
-  g_autofree char *address = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(HeronFetchResult) r = NULL;
+  gboolean skipped;
+  g_autoptr(HeronFetchResult) r = fetch_path (fx, TRUE, "/br-page", &skipped, &error);
 
-  if (skip_without_tls (fx))
+  if (skipped)
     return;
-  fetcher = new_fetcher (fx, TRUE);
-  address = g_strconcat (fx->base, "/br-page", NULL);
-  r = fetch (fetcher, address, &error);
   g_assert_no_error (error);
   g_test_message ("Accept-Encoding over https: %s", fx->accept_encoding);
   g_assert_nonnull (strstr (fx->accept_encoding, "br"));
@@ -273,16 +283,12 @@ test_brotli_page (Fixture *fx, gconstpointer data)
 static void
 test_brotli_cap (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(HeronFetcher) fetcher = NULL;
-  g_autofree char *address = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(HeronFetchResult) r = NULL;
+  gboolean skipped;
+  g_autoptr(HeronFetchResult) r = fetch_path (fx, TRUE, "/br-large", &skipped, &error);
 
-  if (skip_without_tls (fx))
+  if (skipped)
     return;
-  fetcher = new_fetcher (fx, TRUE);
-  address = g_strconcat (fx->base, "/br-large", NULL);
-  r = fetch (fetcher, address, &error);
   g_assert_null (r);
   g_assert_error (error, HERON_WEB_ERROR, HERON_WEB_ERROR_TOO_LARGE);
   g_test_message ("%s", error->message);
@@ -291,16 +297,12 @@ test_brotli_cap (Fixture *fx, gconstpointer data)
 static void
 test_untrusted (Fixture *fx, gconstpointer data)
 {
-  g_autoptr(HeronFetcher) fetcher = NULL;
-  g_autofree char *address = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(HeronFetchResult) r = NULL;
+  gboolean skipped;
+  g_autoptr(HeronFetchResult) r = fetch_path (fx, FALSE, "/plain", &skipped, &error);
 
-  if (skip_without_tls (fx))
+  if (skipped)
     return;
-  fetcher = new_fetcher (fx, FALSE);
-  address = g_strconcat (fx->base, "/plain", NULL);
-  r = fetch (fetcher, address, &error);
   g_assert_null (r);
   g_assert_error (error, HERON_WEB_ERROR, HERON_WEB_ERROR_NETWORK);
   g_test_message ("%s", error->message);
