@@ -30,28 +30,41 @@
 /* Sizes and checksums were read from the Hugging Face file pages ("Git LFS Details"); the
  * URLs of verified entries name the commit the checksum belongs to, so a later re-upload
  * cannot make them fail. Entries whose checksum could not be confirmed have sha256 NULL
- * and size 0: the download then says the checksum is unknown. */
+ * (the download then says the checksum is unknown); size is 0 where the page only shows a
+ * rounded size. The official Qwen 0.5B file is the only one left unverified. */
 static const HeronCatalogEntry catalog[] = {
   { "qwen2.5-0.5b-instruct", "Qwen2.5 0.5B Instruct (Q4_K_M)", "qwen2.5-0.5b-instruct-q4_k_m.gguf",
     "https://huggingface.co/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/"
     "qwen2.5-0.5b-instruct-q4_k_m.gguf", 0, 398000000, NULL },
-  { "qwen2.5-1.5b-instruct", "Qwen2.5 1.5B Instruct (Q4_K_M)", "qwen2.5-1.5b-instruct-q4_k_m.gguf",
-    "https://huggingface.co/Qwen/Qwen2.5-1.5B-Instruct-GGUF/resolve/main/"
-    "qwen2.5-1.5b-instruct-q4_k_m.gguf", 0, 1120000000, NULL },
-  { "qwen2.5-3b-instruct", "Qwen2.5 3B Instruct (Q4_K_M)", "qwen2.5-3b-instruct-q4_k_m.gguf",
-    "https://huggingface.co/Qwen/Qwen2.5-3B-Instruct-GGUF/resolve/main/"
-    "qwen2.5-3b-instruct-q4_k_m.gguf", 0, 2100000000, NULL },
+  /* bartowski/Qwen2.5-1.5B-Instruct-GGUF, blob page at 8555385 (986 MB). */
+  { "qwen2.5-1.5b-instruct", "Qwen2.5 1.5B Instruct (Q4_K_M)", "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf",
+    "https://huggingface.co/bartowski/Qwen2.5-1.5B-Instruct-GGUF/resolve/"
+    "85553858e3522ce5b531285b2202bdb40fab1624/Qwen2.5-1.5B-Instruct-Q4_K_M.gguf", 0, 986000000,
+    "50961d9b7d3b89e46be230528fc66d38bbdda8ac3748323dd34f129a714124fc" },
+  /* bartowski/Qwen2.5-3B-Instruct-GGUF, blob page at e118764 (1.93 GB). */
+  { "qwen2.5-3b-instruct", "Qwen2.5 3B Instruct (Q4_K_M)", "Qwen2.5-3B-Instruct-Q4_K_M.gguf",
+    "https://huggingface.co/bartowski/Qwen2.5-3B-Instruct-GGUF/resolve/"
+    "e118764d9e73c6ee4b87fe7a367df84a985a99fc/Qwen2.5-3B-Instruct-Q4_K_M.gguf", 0, 1930000000,
+    "9c9f56a391a3abbd5b89d0245bf6106081bcc3173119d4229235dd9d23253f94" },
+  /* bartowski/Qwen2.5-7B-Instruct-GGUF, blob page at 2fe4757 (4.68 GB); this file was
+   * uploaded several times with different checksums, hence the pinned commit. */
   { "qwen2.5-7b-instruct", "Qwen2.5 7B Instruct (Q4_K_M)", "Qwen2.5-7B-Instruct-Q4_K_M.gguf",
-    "https://huggingface.co/bartowski/Qwen2.5-7B-Instruct-GGUF/resolve/main/"
-    "Qwen2.5-7B-Instruct-Q4_K_M.gguf", 0, 4680000000, NULL },
+    "https://huggingface.co/bartowski/Qwen2.5-7B-Instruct-GGUF/resolve/"
+    "2fe4757ead3ef4074d22fb567ac4e0fcdc3990c9/Qwen2.5-7B-Instruct-Q4_K_M.gguf", 0, 4680000000,
+    "da5c9930891bea8fef464ab3827008e1c461000d9911be8da474e0c6772f4689" },
+  /* unsloth/DeepSeek-R1-Distill-Qwen-1.5B-GGUF, the LFS pointer of commit 53d3061. */
   { "deepseek-r1-distill-qwen-1.5b", "DeepSeek-R1-Distill-Qwen 1.5B (Q4_K_M)",
     "DeepSeek-R1-Distill-Qwen-1.5B-Q4_K_M.gguf",
-    "https://huggingface.co/bartowski/DeepSeek-R1-Distill-Qwen-1.5B-GGUF/resolve/main/"
-    "DeepSeek-R1-Distill-Qwen-1.5B-Q4_K_M.gguf", 0, 1120000000, NULL },
+    "https://huggingface.co/unsloth/DeepSeek-R1-Distill-Qwen-1.5B-GGUF/resolve/"
+    "53d3061d21f4ec2b94f42165101ee7341bad023e/DeepSeek-R1-Distill-Qwen-1.5B-Q4_K_M.gguf",
+    1117320576, 1120000000,
+    "c2c43b6018cf7700ce0ddee8807deb1a9a26758ef878232f3a142d16df81f0fe" },
+  /* unsloth/DeepSeek-R1-Distill-Qwen-7B-GGUF, blob page at 3f8e9f4 (4.68 GB). */
   { "deepseek-r1-distill-qwen-7b", "DeepSeek-R1-Distill-Qwen 7B (Q4_K_M)",
     "DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf",
-    "https://huggingface.co/bartowski/DeepSeek-R1-Distill-Qwen-7B-GGUF/resolve/main/"
-    "DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf", 0, 4680000000, NULL },
+    "https://huggingface.co/unsloth/DeepSeek-R1-Distill-Qwen-7B-GGUF/resolve/"
+    "3f8e9f47a62fd61bf8efae6c066278835e9784b3/DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf", 0,
+    4680000000, "78272d8d32084548bd450394a560eb2d70de8232ab96a725769b1f9171235c1c" },
   { "llama-3.2-1b-instruct", "Llama 3.2 1B Instruct (Q4_K_M)", "Llama-3.2-1B-Instruct-Q4_K_M.gguf",
     "https://huggingface.co/bartowski/Llama-3.2-1B-Instruct-GGUF/resolve/"
     "d52af3776f99ddf220e5ffd3f93b2a4e4df105be/Llama-3.2-1B-Instruct-Q4_K_M.gguf", 0, 808000000,
