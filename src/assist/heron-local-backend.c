@@ -42,7 +42,22 @@ typedef struct
   HeronChatRequest *request;   /* JOB_CHAT */
   Stream           *stream;
   GCancellable     *cancellable;
+  struct _Progress *progress;  /* JOB_LOAD */
 } Job;
+
+/* Load progress handed from the owner thread to the main context of the load's caller:
+ * one idle at a time carries the latest fraction. BACKEND is a weak reference, so a
+ * backend dropped during its load is not kept alive by its progress. */
+typedef struct _Progress
+{
+  gint          ref_count;
+  GMutex        lock;
+  double        fraction;
+  gboolean      idle_pending;
+  GMainContext *context;
+  GWeakRef      backend;
+  double        hold_at;     /* tests: wait at this fraction until cancelled (> 1: never) */
+} Progress;
 
 /* Owner-thread state; shared with the GObject only through the queue. */
 typedef struct
@@ -58,13 +73,18 @@ typedef struct
   hr_context   *ctx;
   GError       *load_error;  /* set when the load failed */
   gboolean      loaded;      /* a load was attempted */
+  gint          ctx_size;    /* the context size chats get, once loaded (atomic) */
 } Owner;
 
 struct _HeronLocalBackend
 {
   GObject  parent_instance;
   Owner   *owner;
+  double   load_progress;
 };
+
+enum { PROP_0, PROP_LOAD_PROGRESS, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
 static void backend_iface_init (HeronBackendInterface *iface);
 
@@ -175,6 +195,101 @@ stream_end (Stream *s, HeronChatStats *stats, GError *error)
   g_mutex_unlock (&s->lock);
 }
 
+/* ---- load progress --------------------------------------------------------------------- */
+
+static Progress *
+progress_ref (Progress *p)
+{
+  g_atomic_int_inc (&p->ref_count);
+  return p;
+}
+
+static void
+progress_unref (gpointer data)
+{
+  Progress *p = data;
+
+  if (!g_atomic_int_dec_and_test (&p->ref_count))
+    return;
+  g_mutex_clear (&p->lock);
+  g_main_context_unref (p->context);
+  g_weak_ref_clear (&p->backend);
+  g_free (p);
+}
+
+static gboolean
+progress_dispatch (gpointer data)
+{
+  Progress *p = data;
+  g_autoptr(HeronLocalBackend) self = g_weak_ref_get (&p->backend);
+  double fraction;
+
+  g_mutex_lock (&p->lock);
+  p->idle_pending = FALSE;
+  fraction = p->fraction;
+  g_mutex_unlock (&p->lock);
+  if (self != NULL && self->load_progress != fraction)
+    {
+      self->load_progress = fraction;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOAD_PROGRESS]);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_push (Progress *p, double fraction)
+{
+  GSource *idle;
+
+  g_mutex_lock (&p->lock);
+  p->fraction = fraction;
+  if (!p->idle_pending)
+    {
+      p->idle_pending = TRUE;
+      idle = g_idle_source_new ();
+      g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+      g_source_set_callback (idle, progress_dispatch, progress_ref (p), progress_unref);
+      g_source_attach (idle, p->context);
+      g_source_unref (idle);
+    }
+  g_mutex_unlock (&p->lock);
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  Progress     *progress;
+} LoadHook;
+
+static void
+hold_cancelled (GCancellable *cancellable, gpointer data)
+{
+  GCond *cond = data;
+
+  /* g_cancellable_connect runs this under no lock of ours; the waiter re-checks. */
+  g_cond_broadcast (cond);
+}
+
+/* Tests: stay at this point of the load until the load is cancelled. */
+static void
+hold_until_cancelled (GCancellable *cancellable)
+{
+  GMutex lock;
+  GCond cond;
+  gulong id;
+
+  g_mutex_init (&lock);
+  g_cond_init (&cond);
+  id = g_cancellable_connect (cancellable, G_CALLBACK (hold_cancelled), &cond, NULL);
+  g_mutex_lock (&lock);
+  while (!g_cancellable_is_cancelled (cancellable))
+    g_cond_wait_until (&cond, &lock, g_get_monotonic_time () + G_TIME_SPAN_MILLISECOND * 50);
+  g_mutex_unlock (&lock);
+  g_cancellable_disconnect (cancellable, id);
+  g_cond_clear (&cond);
+  g_mutex_clear (&lock);
+}
+
 /* ---- owner thread ---------------------------------------------------------------------- */
 
 static Owner *
@@ -203,6 +318,8 @@ owner_unref (Owner *o)
 static void
 job_free (Job *job)
 {
+  if (job->progress)
+    progress_unref (job->progress);
   g_clear_object (&job->task);
   heron_chat_request_free (job->request);
   if (job->stream)
@@ -214,13 +331,25 @@ job_free (Job *job)
 static bool
 load_progress (float fraction, void *ud)
 {
-  return !g_cancellable_is_cancelled (ud);
+  LoadHook *hook = ud;
+
+  if (hook->progress != NULL)
+    {
+      progress_push (hook->progress, fraction);
+      if (hook->cancellable != NULL && fraction >= hook->progress->hold_at)
+        {
+          hook->progress->hold_at = G_MAXDOUBLE;
+          hold_until_cancelled (hook->cancellable);
+        }
+    }
+  return !g_cancellable_is_cancelled (hook->cancellable);
 }
 
 static void
-owner_load (Owner *o, GCancellable *cancellable)
+owner_load (Owner *o, GCancellable *cancellable, Progress *progress)
 {
   hr_model_params mp;
+  LoadHook hook = { cancellable, progress };
   char err[512] = "";
 
   if (o->loaded)
@@ -229,8 +358,11 @@ owner_load (Owner *o, GCancellable *cancellable)
   hr_model_params_default (&mp);
   mp.n_threads = o->n_threads;
   mp.progress = load_progress;
-  mp.progress_ud = cancellable;
+  mp.progress_ud = &hook;
   o->model = hr_model_load (o->path, &mp, err, sizeof err);
+  if (o->model != NULL)
+    g_atomic_int_set (&o->ctx_size, o->n_ctx > 0 ? o->n_ctx
+                                                 : MIN (hr_model_n_ctx_train (o->model), 4096));
   if (o->model == NULL)
     {
       if (g_cancellable_is_cancelled (cancellable))
@@ -252,7 +384,7 @@ ensure_context (Owner *o, GError **error)
   if (o->ctx)
     return TRUE;
   hr_context_params_default (&cp);
-  cp.n_ctx = o->n_ctx > 0 ? o->n_ctx : MIN (hr_model_n_ctx_train (o->model), 4096);
+  cp.n_ctx = g_atomic_int_get (&o->ctx_size);
   cp.n_threads = o->n_threads;
   cp.on_full = HR_CTX_FULL_ERROR;
   o->ctx = hr_context_new (o->model, &cp, err, sizeof err);
@@ -531,7 +663,7 @@ owner_thread (gpointer data)
         }
       if (job->kind == JOB_LOAD)
         {
-          owner_load (o, job->cancellable);
+          owner_load (o, job->cancellable, job->progress);
           if (o->load_error)
             g_task_return_error (job->task, g_error_copy (o->load_error));
           else if (o->model == NULL)
@@ -546,7 +678,7 @@ owner_thread (gpointer data)
           HeronChatStats *stats = NULL;
 
           if (!o->loaded)
-            owner_load (o, NULL);
+            owner_load (o, NULL, NULL);
           stats = owner_chat (o, job, &error);
           stream_end (job->stream, stats, error);
         }
@@ -578,9 +710,34 @@ heron_local_backend_finalize (GObject *object)
 }
 
 static void
+heron_local_backend_get_property (GObject *object, guint prop_id, GValue *value,
+                                  GParamSpec *pspec)
+{
+  HeronLocalBackend *self = HERON_LOCAL_BACKEND (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOAD_PROGRESS:
+      g_value_set_double (value, self->load_progress);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 heron_local_backend_class_init (HeronLocalBackendClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = heron_local_backend_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = heron_local_backend_finalize;
+  object_class->get_property = heron_local_backend_get_property;
+
+  properties[PROP_LOAD_PROGRESS] =
+    g_param_spec_double ("load-progress", NULL, NULL, 0.0, 1.0, 0.0,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -618,16 +775,39 @@ heron_local_backend_get_path (HeronLocalBackend *self)
   return self->owner->path;
 }
 
+double
+heron_local_backend_get_load_progress (HeronLocalBackend *self)
+{
+  g_return_val_if_fail (HERON_IS_LOCAL_BACKEND (self), 0.0);
+  return self->load_progress;
+}
+
+int
+heron_local_backend_get_n_ctx (HeronLocalBackend *self)
+{
+  g_return_val_if_fail (HERON_IS_LOCAL_BACKEND (self), 0);
+  return g_atomic_int_get (&self->owner->ctx_size);
+}
+
 void
 heron_local_backend_load_async (HeronLocalBackend *self, GCancellable *cancellable,
                                 GAsyncReadyCallback callback, gpointer user_data)
 {
   Job *job = g_new0 (Job, 1);
 
+  const char *hold = g_getenv ("HERON_TEST_LOAD_HOLD");
+
   job->kind = JOB_LOAD;
   job->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (job->task, heron_local_backend_load_async);
   job->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  job->progress = g_new0 (Progress, 1);
+  job->progress->ref_count = 1;
+  g_mutex_init (&job->progress->lock);
+  job->progress->context = g_main_context_ref_thread_default ();
+  g_weak_ref_init (&job->progress->backend, self);
+  job->progress->hold_at = hold != NULL && *hold != '\0' ? g_ascii_strtod (hold, NULL)
+                                                         : G_MAXDOUBLE;
   g_async_queue_push (self->owner->queue, job);
 }
 

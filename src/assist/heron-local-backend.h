@@ -21,12 +21,20 @@ HeronLocalBackend *heron_local_backend_new (const char *model_path, int n_ctx, i
 const char        *heron_local_backend_get_path (HeronLocalBackend *self);
 
 /* Load the model on the owner thread. Chat requests made before loading finished wait
- * for it; a failed load makes them fail with the same error. */
+ * for it; a failed load makes them fail with the same error. Cancelling stops the load
+ * between layers (G_IO_ERROR_CANCELLED) and frees what was read; it may be tried again.
+ * Meanwhile notify::load-progress (0..1) tells how far it got, on the thread-default main
+ * context of the caller. Tests: with HERON_TEST_LOAD_HOLD=F in the environment, a load
+ * given a GCancellable stops at fraction F until it is cancelled. */
 void     heron_local_backend_load_async  (HeronLocalBackend *self, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);
 gboolean heron_local_backend_load_finish (HeronLocalBackend *self, GAsyncResult *result,
                                           GError **error);
 gboolean heron_local_backend_load_sync   (HeronLocalBackend *self, GCancellable *cancellable,
                                           GError **error);
+/* The last fraction of the load that reached the main context ("load-progress"). */
+double   heron_local_backend_get_load_progress (HeronLocalBackend *self);
+/* The context size chats get (tokens); 0 until the model is loaded. */
+int      heron_local_backend_get_n_ctx   (HeronLocalBackend *self);
 
 G_END_DECLS
