@@ -2,8 +2,12 @@
  * ones, Markdown with code and tables) opens in a HeronMessageList; then an answer streams
  * into it at 50 tokens/s for a few seconds while the view follows it, then the view scrolls
  * through the whole conversation. Printed: the time to open, and for streaming and for
- * scrolling the p50/p99/longest frame interval (from a frame-clock tick callback) and the
- * main loop's longest stall (gap between 1 ms timeouts).
+ * scrolling the p50/p99/longest frame interval (from a frame-clock tick callback), the frames
+ * later than 25 ms (a missed 60 Hz frame), the main loop's longest stall (gap between 1 ms
+ * timeouts), and the work done inside each frame by phase (update: tick callbacks, where a
+ * streaming row renders; layout; paint). An idle phase first measures the frame clock
+ * alone: on Xvfb GDK paces frames with a millisecond timer, so its p99 interval is about
+ * 17.8 ms with no work at all, and that is the floor of the interval figures.
  *
  * Run under Xvfb (meson test --suite bench bench-chat); HERON_MESSAGE_LIST=listbox
  * measures the GtkListBox fallback instead of the GtkListView.
@@ -26,6 +30,11 @@ typedef struct
   gint64     last_timeout;
   gint64     max_stall;
   gboolean   measuring;
+  /* Work inside each frame (frame clock phases), µs: */
+  gint64     t_begin;      /* before-paint */
+  gint64     t_update;     /* end of update (tick callbacks: the row renders there) */
+  gint64     t_layout;     /* end of layout (size requests and allocations) */
+  GArray    *work[4];      /* update, layout, paint, whole frame */
 } Probe;
 
 static Probe probe;
@@ -40,6 +49,58 @@ tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       g_array_append_val (probe.frames, now);
     }
   return G_SOURCE_CONTINUE;
+}
+
+static void
+before_paint_cb (GdkFrameClock *clock)
+{
+  probe.t_begin = g_get_monotonic_time ();
+  probe.t_update = probe.t_layout = 0;
+}
+
+static void
+update_done_cb (GdkFrameClock *clock)
+{
+  probe.t_update = g_get_monotonic_time ();
+}
+
+static void
+layout_done_cb (GdkFrameClock *clock)
+{
+  probe.t_layout = g_get_monotonic_time ();
+}
+
+static void
+paint_done_cb (GdkFrameClock *clock)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 v[4];
+
+  if (!probe.measuring || probe.t_begin == 0)
+    return;
+  /* A phase that did not run this frame takes no time. */
+  if (probe.t_update == 0)
+    probe.t_update = probe.t_begin;
+  if (probe.t_layout == 0)
+    probe.t_layout = probe.t_update;
+  v[0] = probe.t_update - probe.t_begin;
+  v[1] = probe.t_layout - probe.t_update;
+  v[2] = now - probe.t_layout;
+  v[3] = now - probe.t_begin;
+  for (guint i = 0; i < 4; i++)
+    g_array_append_val (probe.work[i], v[i]);
+  probe.t_begin = 0;
+}
+
+static void
+watch_frame_clock (GtkWidget *window)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+
+  g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), NULL);
+  g_signal_connect_after (clock, "update", G_CALLBACK (update_done_cb), NULL);
+  g_signal_connect_after (clock, "layout", G_CALLBACK (layout_done_cb), NULL);
+  g_signal_connect_after (clock, "paint", G_CALLBACK (paint_done_cb), NULL);
 }
 
 static gboolean
@@ -67,6 +128,8 @@ start_probe (void)
   g_array_set_size (probe.frames, 0);
   probe.max_stall = 0;
   probe.last_timeout = 0;
+  for (guint i = 0; i < 4; i++)
+    g_array_set_size (probe.work[i], 0);
   probe.measuring = TRUE;
 }
 
@@ -74,6 +137,7 @@ static void
 report (const char *what)
 {
   g_autoptr(GArray) d = g_array_new (FALSE, FALSE, sizeof (gint64));
+  guint n_late = 0;
 
   probe.measuring = FALSE;
   for (guint i = 1; i < probe.frames->len; i++)
@@ -88,13 +152,28 @@ report (const char *what)
       return;
     }
   qsort (d->data, d->len, sizeof (gint64), cmp_i64);
+  for (guint i = 0; i < d->len; i++)
+    n_late += g_array_index (d, gint64, i) > 25000;
   printf ("%-28s frames %4u  interval p50 %5.1f ms  p99 %5.1f ms  longest %6.1f ms  "
-          "main-loop stall %6.1f ms\n",
+          "late (>25 ms) %u  main-loop stall %6.1f ms\n",
           what, d->len,
           g_array_index (d, gint64, d->len / 2) / 1000.0,
           g_array_index (d, gint64, MIN (d->len - 1, d->len * 99 / 100)) / 1000.0,
           g_array_index (d, gint64, d->len - 1) / 1000.0,
-          probe.max_stall / 1000.0);
+          n_late, probe.max_stall / 1000.0);
+  for (guint i = 0; i < 4; i++)
+    {
+      static const char *names[] = { "update", "layout", "paint", "frame" };
+      GArray *w = probe.work[i];
+
+      if (w->len == 0)
+        continue;
+      qsort (w->data, w->len, sizeof (gint64), cmp_i64);
+      printf ("%s%s p50 %.1f p99 %.1f max %.1f ms%s", i == 0 ? "  work in frame: " : "",
+              names[i], g_array_index (w, gint64, w->len / 2) / 1000.0,
+              g_array_index (w, gint64, MIN (w->len - 1, w->len * 99 / 100)) / 1000.0,
+              g_array_index (w, gint64, w->len - 1) / 1000.0, i == 3 ? "\n" : "; ");
+    }
 }
 
 static void
@@ -139,6 +218,8 @@ main (int argc, char *argv[])
 
   adw_init ();
   probe.frames = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; i < 4; i++)
+    probe.work[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   store = g_list_store_new (HERON_TYPE_MESSAGE);
   for (guint i = 0; i < N_MESSAGES; i++)
@@ -155,6 +236,7 @@ main (int argc, char *argv[])
   gtk_widget_add_tick_callback (list, tick_cb, NULL, NULL);
   g_timeout_add (1, stall_cb, NULL);
   gtk_window_present (GTK_WINDOW (window));
+  watch_frame_clock (window);
   run_for (500);
 
   printf ("message list: %s, %d messages\n",
@@ -171,6 +253,12 @@ main (int argc, char *argv[])
           (g_get_monotonic_time () - t0) / 1000.0);
   run_for (1000);
   report ("after open (1 s)");
+
+  /* The frame clock alone (only the probe's tick callback): the floor of the figures
+   * below on this display, as its timer is in whole milliseconds. */
+  start_probe ();
+  run_for (3000);
+  report ("idle, nothing changes (3 s)");
 
   /* Stream: 50 tokens/s into a new answer at the end. */
   answer = heron_message_new (HERON_ROLE_ASSISTANT, "");
@@ -212,5 +300,7 @@ main (int argc, char *argv[])
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_array_unref (probe.frames);
+  for (guint i = 0; i < 4; i++)
+    g_array_unref (probe.work[i]);
   return 0;
 }
