@@ -13,76 +13,292 @@
 #endif
 
 /* ============================================================================
- * F16 helpers: q.k with an F16 key and out += p * v with an F16 value, F32 everywhere else
- * (the query is not rounded to F16).
+ * Kernels: the grouped attention of kvcache-simd.h, once per instruction set
  * ========================================================================== */
 
-static float
-dot_f16_ref (const uint16_t *k, const float *q, int n)
-{
-  float s = 0;
-  for (int i = 0; i < n; i++)
-    s += hr_fp16_to_fp32 (k[i]) * q[i];
-  return s;
-}
+#define ATT_PANEL 64
+
+typedef struct {
+  const void *K, *V;           /* row 0 of this KV head (F16 or F32) */
+  size_t k_stride, v_stride;   /* elements between positions */
+  bool f16;
+  int hd_k, hd_v, n_group, n_tok, n_kv0;
+  const float *q;
+  size_t q_stride;
+  float scale;
+  float *out;
+  size_t out_stride;
+} att_args;
+
+/* ---- scalar: the reference (same blocking, expf, no vectors) ---- */
+#define ATT_NAME(x) x##_ref
+#define ATT_TARGET
+#define VL 1
+#define RVB 1
+#define RB 1
+#define DVC 1
+#define VF float
+#define VZERO() 0.0f
+#define VSET1(x) (x)
+#define VLOAD(p) (*(p))
+#define VSTORE(p, v) (*(p) = (v))
+#define VFMA(a, b, c) ((a) * (b) + (c))
+#define VMUL(a, b) ((a) * (b))
+#define VSUB(a, b) ((a) - (b))
+#define VADD(a, b) ((a) + (b))
+#define VMAX(a, b) ((a) > (b) ? (a) : (b))
+#define VEXP(x) expf (x)
+#define VMASK_NINF(s, pos, lim) ((pos) >= (lim) ? -INFINITY : (s))
+#define CVT_F16(dst, src, n) cvt_f16_ref (dst, src, n)
 
 static void
-axpy_f16_ref (float *out, float a, const uint16_t *v, int n)
+cvt_f16_ref (float *dst, const uint16_t *src, int n)
 {
   for (int i = 0; i < n; i++)
-    out[i] += a * hr_fp16_to_fp32 (v[i]);
+    dst[i] = hr_fp16_to_fp32 (src[i]);
 }
 
+#include "kvcache-simd.h"
+
+#undef ATT_NAME
+#undef ATT_TARGET
+#undef VL
+#undef RVB
+#undef RB
+#undef DVC
+#undef VF
+#undef VZERO
+#undef VSET1
+#undef VLOAD
+#undef VSTORE
+#undef VFMA
+#undef VMUL
+#undef VSUB
+#undef VADD
+#undef VMAX
+#undef VEXP
+#undef VMASK_NINF
+#undef CVT_F16
+
 #ifdef HAVE_X86
-__attribute__ ((target ("avx2,fma,f16c"))) static float
-dot_f16_avx2 (const uint16_t *k, const float *q, int n)
+/* exp by Cody-Waite reduction to r in [-ln2/2, ln2/2] and a degree-7 Taylor polynomial
+ * (truncation error 5e-9 there); results below e^-87.3 are 0, inputs above 88 are clamped
+ * (attention only passes x <= 0). */
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_LN2_HI 0.693145751953125f
+#define EXP_LN2_LO 1.42860682030941723212e-6f
+#define EXP_C7 (1.0f / 5040)
+#define EXP_C6 (1.0f / 720)
+#define EXP_C5 (1.0f / 120)
+#define EXP_C4 (1.0f / 24)
+#define EXP_C3 (1.0f / 6)
+#define EXP_C2 0.5f
+#define EXP_LO -87.3f
+#define EXP_HI 88.0f
+
+__attribute__ ((target ("avx2,fma,f16c"))) static inline __m256
+exp_avx2 (__m256 x)
 {
-  __m256 acc = _mm256_setzero_ps ();
-  int i = 0;
-  for (; i + 8 <= n; i += 8)
-    {
-      __m256 kv = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (k + i)));
-      acc = _mm256_fmadd_ps (kv, _mm256_loadu_ps (q + i), acc);
-    }
-  __m128 s = _mm_add_ps (_mm256_castps256_ps128 (acc), _mm256_extractf128_ps (acc, 1));
-  s = _mm_add_ps (s, _mm_movehl_ps (s, s));
-  s = _mm_add_ss (s, _mm_movehdup_ps (s));
-  float r = _mm_cvtss_f32 (s);
-  for (; i < n; i++)
-    r += _cvtsh_ss (k[i]) * q[i];
-  return r;
+  __m256 tiny = _mm256_cmp_ps (x, _mm256_set1_ps (EXP_LO), _CMP_LT_OQ);
+  x = _mm256_min_ps (x, _mm256_set1_ps (EXP_HI));
+  __m256 n = _mm256_round_ps (_mm256_mul_ps (x, _mm256_set1_ps (EXP_LOG2E)),
+                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps (n, _mm256_set1_ps (EXP_LN2_HI), x);
+  r = _mm256_fnmadd_ps (n, _mm256_set1_ps (EXP_LN2_LO), r);
+  __m256 p = _mm256_set1_ps (EXP_C7);
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_C6));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_C5));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_C4));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_C3));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_C2));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f));
+  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (1.0f));
+  __m256i e = _mm256_slli_epi32 (_mm256_add_epi32 (_mm256_cvtps_epi32 (n),
+                                                   _mm256_set1_epi32 (127)), 23);
+  return _mm256_andnot_ps (tiny, _mm256_mul_ps (p, _mm256_castsi256_ps (e)));
 }
 
 __attribute__ ((target ("avx2,fma,f16c"))) static void
-axpy_f16_avx2 (float *out, float a, const uint16_t *v, int n)
+cvt_f16_avx2 (float *dst, const uint16_t *src, int n)
 {
-  __m256 av = _mm256_set1_ps (a);
   int i = 0;
   for (; i + 8 <= n; i += 8)
-    {
-      __m256 vv = _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (v + i)));
-      _mm256_storeu_ps (out + i, _mm256_fmadd_ps (av, vv, _mm256_loadu_ps (out + i)));
-    }
+    _mm256_storeu_ps (dst + i, _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (src + i))));
   for (; i < n; i++)
-    out[i] += a * _cvtsh_ss (v[i]);
+    dst[i] = _cvtsh_ss (src[i]);
 }
-#endif
 
-static float (*dot_f16) (const uint16_t *, const float *, int) = dot_f16_ref;
-static void (*axpy_f16) (float *, float, const uint16_t *, int) = axpy_f16_ref;
+#define ATT_NAME(x) x##_avx2
+#define ATT_TARGET __attribute__ ((target ("avx2,fma,f16c")))
+#define VL 8
+#define RVB 2
+#define RB 2
+#define DVC 4
+#define VF __m256
+#define VZERO() _mm256_setzero_ps ()
+#define VSET1(x) _mm256_set1_ps (x)
+#define VLOAD(p) _mm256_loadu_ps (p)
+#define VSTORE(p, v) _mm256_storeu_ps (p, v)
+#define VFMA(a, b, c) _mm256_fmadd_ps (a, b, c)
+#define VMUL(a, b) _mm256_mul_ps (a, b)
+#define VSUB(a, b) _mm256_sub_ps (a, b)
+#define VADD(a, b) _mm256_add_ps (a, b)
+#define VMAX(a, b) _mm256_max_ps (a, b)
+#define VEXP(x) exp_avx2 (x)
+#define VMASK_NINF(s, pos, lim) \
+  _mm256_blendv_ps (s, _mm256_set1_ps (-INFINITY), _mm256_cmp_ps (pos, lim, _CMP_GE_OQ))
+#define CVT_F16(dst, src, n) cvt_f16_avx2 (dst, src, n)
 
-static void
-pick_kernels (void)
+#include "kvcache-simd.h"
+
+#undef ATT_NAME
+#undef ATT_TARGET
+#undef VL
+#undef RVB
+#undef RB
+#undef DVC
+#undef VF
+#undef VZERO
+#undef VSET1
+#undef VLOAD
+#undef VSTORE
+#undef VFMA
+#undef VMUL
+#undef VSUB
+#undef VADD
+#undef VMAX
+#undef VEXP
+#undef VMASK_NINF
+#undef CVT_F16
+
+#define AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"
+
+__attribute__ ((target (AVX512_TARGET))) static inline __m512
+exp_avx512 (__m512 x)
+{
+  __mmask16 tiny = _mm512_cmp_ps_mask (x, _mm512_set1_ps (EXP_LO), _CMP_LT_OQ);
+  x = _mm512_min_ps (x, _mm512_set1_ps (EXP_HI));
+  __m512 n = _mm512_roundscale_ps (_mm512_mul_ps (x, _mm512_set1_ps (EXP_LOG2E)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps (n, _mm512_set1_ps (EXP_LN2_HI), x);
+  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (EXP_LN2_LO), r);
+  __m512 p = _mm512_set1_ps (EXP_C7);
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_C6));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_C5));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_C4));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_C3));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_C2));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
+  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
+  __m512i e = _mm512_slli_epi32 (_mm512_add_epi32 (_mm512_cvtps_epi32 (n),
+                                                   _mm512_set1_epi32 (127)), 23);
+  return _mm512_maskz_mov_ps ((__mmask16) ~tiny, _mm512_mul_ps (p, _mm512_castsi512_ps (e)));
+}
+
+__attribute__ ((target (AVX512_TARGET))) static void
+cvt_f16_avx512 (float *dst, const uint16_t *src, int n)
+{
+  int i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps (dst + i,
+                      _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) (src + i))));
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (dst + i, _mm256_cvtph_ps (_mm_loadu_si128 ((const __m128i *) (src + i))));
+  for (; i < n; i++)
+    dst[i] = _cvtsh_ss (src[i]);
+}
+
+#define ATT_NAME(x) x##_avx512
+#define ATT_TARGET __attribute__ ((target (AVX512_TARGET)))
+#define VL 16
+#define RVB 4
+#define RB 4
+#define DVC 4
+#define VF __m512
+#define VZERO() _mm512_setzero_ps ()
+#define VSET1(x) _mm512_set1_ps (x)
+#define VLOAD(p) _mm512_loadu_ps (p)
+#define VSTORE(p, v) _mm512_storeu_ps (p, v)
+#define VFMA(a, b, c) _mm512_fmadd_ps (a, b, c)
+#define VMUL(a, b) _mm512_mul_ps (a, b)
+#define VSUB(a, b) _mm512_sub_ps (a, b)
+#define VADD(a, b) _mm512_add_ps (a, b)
+#define VMAX(a, b) _mm512_max_ps (a, b)
+#define VEXP(x) exp_avx512 (x)
+#define VMASK_NINF(s, pos, lim) \
+  _mm512_mask_blend_ps (_mm512_cmp_ps_mask (pos, lim, _CMP_GE_OQ), s, \
+                        _mm512_set1_ps (-INFINITY))
+#define CVT_F16(dst, src, n) cvt_f16_avx512 (dst, src, n)
+
+#include "kvcache-simd.h"
+
+#undef ATT_NAME
+#undef ATT_TARGET
+#undef VL
+#undef RVB
+#undef RB
+#undef DVC
+#undef VF
+#undef VZERO
+#undef VSET1
+#undef VLOAD
+#undef VSTORE
+#undef VFMA
+#undef VMUL
+#undef VSUB
+#undef VADD
+#undef VMAX
+#undef VEXP
+#undef VMASK_NINF
+#undef CVT_F16
+
+__attribute__ ((target ("avx2,fma,f16c"))) static void
+exp_many_avx2 (float *y, const float *x, int n)
+{
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps (y + i, exp_avx2 (_mm256_loadu_ps (x + i)));
+  for (; i < n; i++)
+    {
+      float t[8] = { x[i] };
+      _mm256_storeu_ps (t, exp_avx2 (_mm256_loadu_ps (t)));
+      y[i] = t[0];
+    }
+}
+
+__attribute__ ((target (AVX512_TARGET))) static void
+exp_many_avx512 (float *y, const float *x, int n)
+{
+  int i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps (y + i, exp_avx512 (_mm512_loadu_ps (x + i)));
+  for (; i < n; i++)
+    {
+      float t[16] = { x[i] };
+      _mm512_storeu_ps (t, exp_avx512 (_mm512_loadu_ps (t)));
+      y[i] = t[0];
+    }
+}
+#endif /* HAVE_X86 */
+
+void
+hr_attention_exp (float *y, const float *x, int n)
 {
 #ifdef HAVE_X86
-  __builtin_cpu_init ();
-  if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
-      && __builtin_cpu_supports ("f16c"))
+  int level = hr_quants_level ();
+  if (level == 2)
     {
-      dot_f16 = dot_f16_avx2;
-      axpy_f16 = axpy_f16_avx2;
+      exp_many_avx512 (y, x, n);
+      return;
+    }
+  if (level == 1)
+    {
+      exp_many_avx2 (y, x, n);
+      return;
     }
 #endif
+  for (int i = 0; i < n; i++)
+    y[i] = expf (x[i]);
 }
 
 /* ============================================================================
@@ -93,13 +309,6 @@ bool
 hr_kvcache_init (hr_kvcache *c, hr_type type, int32_t n_ctx, int32_t n_layer, int32_t k_dim,
                  int32_t v_dim)
 {
-  static int picked;
-
-  if (!picked)
-    {
-      pick_kernels ();
-      picked = 1;
-    }
   memset (c, 0, sizeof *c);
   c->type = type == HR_TYPE_F32 ? HR_TYPE_F32 : HR_TYPE_F16;
   c->elt = c->type == HR_TYPE_F32 ? 4 : 2;
@@ -223,7 +432,11 @@ hr_attention_head (const hr_kvcache *c, int32_t layer, int32_t kv_head, int32_t 
       const uint16_t *V = (const uint16_t *) c->v[layer] + (size_t) kv_head * hd_v;
       for (int32_t j = 0; j < n_kv; j++)
         {
-          scores[j] = dot_f16 (K + (size_t) j * c->k_dim, q, hd_k) * scale;
+          const uint16_t *kj = K + (size_t) j * c->k_dim;
+          float s = 0;
+          for (int32_t i = 0; i < hd_k; i++)
+            s += q[i] * hr_fp16_to_fp32 (kj[i]);
+          scores[j] = s * scale;
           if (scores[j] > max)
             max = scores[j];
         }
@@ -231,11 +444,53 @@ hr_attention_head (const hr_kvcache *c, int32_t layer, int32_t kv_head, int32_t 
         {
           float p = expf (scores[j] - max);
           sum += p;
-          axpy_f16 (out, p, V + (size_t) j * c->v_dim, hd_v);
+          const uint16_t *vj = V + (size_t) j * c->v_dim;
+          for (int32_t i = 0; i < hd_v; i++)
+            out[i] += p * hr_fp16_to_fp32 (vj[i]);
         }
     }
   for (int32_t i = 0; i < hd_v; i++)
     out[i] /= sum;
+}
+
+size_t
+hr_attention_scratch_floats (int32_t hd_k, int32_t hd_v)
+{
+  size_t RP = HR_ATT_MAX_ROWS;
+  return (size_t) hd_k * RP + (size_t) ATT_PANEL * (hd_k + hd_v) + (size_t) ATT_PANEL * RP
+         + 4 * RP + RP * (size_t) hd_v;
+}
+
+void
+hr_attention_group (const hr_kvcache *c, int32_t layer, int32_t kv_head, int32_t hd_k,
+                    int32_t hd_v, int32_t n_group, int32_t n_tok, const float *q,
+                    size_t q_stride, int32_t n_kv0, float scale, float *scratch, float *out,
+                    size_t out_stride)
+{
+  att_args a = {
+    .K = (const char *) c->k[layer] + (size_t) kv_head * hd_k * c->elt,
+    .V = (const char *) c->v[layer] + (size_t) kv_head * hd_v * c->elt,
+    .k_stride = (size_t) c->k_dim,
+    .v_stride = (size_t) c->v_dim,
+    .f16 = c->type == HR_TYPE_F16,
+    .hd_k = hd_k, .hd_v = hd_v, .n_group = n_group, .n_tok = n_tok, .n_kv0 = n_kv0,
+    .q = q, .q_stride = q_stride, .scale = scale, .out = out, .out_stride = out_stride,
+  };
+
+#ifdef HAVE_X86
+  int level = hr_quants_level ();
+  if (level == 2 && hd_v % 16 == 0)
+    {
+      attention_avx512 (&a, scratch);
+      return;
+    }
+  if (level >= 1 && hd_v % 8 == 0)
+    {
+      attention_avx2 (&a, scratch);
+      return;
+    }
+#endif
+  attention_ref (&a, scratch);
 }
 
 /* ============================================================================

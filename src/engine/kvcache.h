@@ -35,12 +35,34 @@ size_t hr_kvcache_bytes (const hr_kvcache *c);
 void hr_kvcache_store (hr_kvcache *c, int32_t layer, int32_t pos, const float *k,
                        const float *v);
 
-/* Attention of one query head over positions [0, n_kv) of one KV head:
+/* Scalar reference: attention of one query head over positions [0, n_kv) of one KV head:
  * out[0..hd_v) = softmax(scale * q.K^T) V. Only one row of scores exists at a time
  * (scores: n_kv floats of scratch). */
 void hr_attention_head (const hr_kvcache *c, int32_t layer, int32_t kv_head, int32_t hd_k,
                         int32_t hd_v, const float *q, int32_t n_kv, float scale,
                         float *scores, float *out);
+
+/* At most this many query rows (heads x tokens) per hr_attention_group call. */
+#define HR_ATT_MAX_ROWS 64
+
+/* Floats of scratch one hr_attention_group call needs (per thread). */
+size_t hr_attention_scratch_floats (int32_t hd_k, int32_t hd_v);
+
+/* Attention of the n_group query heads sharing KV head kv_head, for n_tok consecutive
+ * tokens, in one pass over the cache (each K/V row is read once for all of them):
+ * row (t, g) has its query at q + t * q_stride + g * hd_k, attends positions
+ * [0, n_kv0 + t) (causal: n_kv0 >= 1 is the first token's count) and writes hd_v floats at
+ * out + t * out_stride + g * hd_v. n_group * n_tok <= HR_ATT_MAX_ROWS. Online softmax over
+ * panels of positions: no more than one panel of scores per row exists. Uses the SIMD
+ * level hr_quants picked (hr_quants_set_level("scalar") selects the scalar reference). */
+void hr_attention_group (const hr_kvcache *c, int32_t layer, int32_t kv_head, int32_t hd_k,
+                         int32_t hd_v, int32_t n_group, int32_t n_tok, const float *q,
+                         size_t q_stride, int32_t n_kv0, float scale, float *scratch,
+                         float *out, size_t out_stride);
+
+/* y[i] = exp(x[i]) by the kernel the attention uses at the current SIMD level (for tests):
+ * within a few 1e-7 relative of expf for x in [-87, 88]; 0 below about -87.3. */
+void hr_attention_exp (float *y, const float *x, int n);
 
 /* Context shift: drop positions [n_keep, n_keep + n_discard), move [n_keep + n_discard,
  * n_past) down by n_discard, and let rerope() rotate each moved key row (k_dim floats) back

@@ -677,7 +677,8 @@ struct hr_context {
   float *tmp;             /* [B][n_embd] */
   float *gate, *up;       /* [B][n_ff] */
   float *rope_cs;         /* [B][n_rot/2][2] cos, sin */
-  float *scores;          /* [n_threads][n_ctx] */
+  float *att_scratch;     /* [n_threads][att_scratch_floats] */
+  size_t att_scratch_floats;
   float *logits;          /* [n_vocab], or [n_logits_cap][n_vocab] with all_logits */
   size_t logits_cap;      /* rows */
   int32_t n_logits;       /* rows valid from the last decode */
@@ -754,11 +755,12 @@ hr_context_new (hr_model *m, const hr_context_params *pp, char *err, size_t errl
   c->gate = malloc (B * m->n_ff * sizeof (float));
   c->up = malloc (B * m->n_ff * sizeof (float));
   c->rope_cs = malloc (B * (size_t) m->n_rot * sizeof (float));
-  c->scores = malloc ((size_t) nth * p.n_ctx * sizeof (float));
+  c->att_scratch_floats = hr_attention_scratch_floats (m->hd_k, m->hd_v);
+  c->att_scratch = malloc ((size_t) nth * c->att_scratch_floats * sizeof (float));
   c->logits = malloc ((size_t) m->n_vocab * sizeof (float));
   c->logits_cap = 1;
   if (!c->tokens || !c->x || !c->xn || !c->q || !c->k || !c->v || !c->att || !c->tmp
-      || !c->gate || !c->up || !c->rope_cs || !c->scores || !c->logits)
+      || !c->gate || !c->up || !c->rope_cs || !c->att_scratch || !c->logits)
     goto oom;
   return c;
 
@@ -787,7 +789,7 @@ hr_context_free (hr_context *c)
   free (c->gate);
   free (c->up);
   free (c->rope_cs);
-  free (c->scores);
+  free (c->att_scratch);
   free (c->logits);
   free (c);
 }
@@ -911,28 +913,69 @@ typedef struct {
   int layer;
   int32_t n_tok;
   int32_t pos0;
+  int32_t heads;          /* query heads per item (a GQA group, or a part of a large one) */
+  int32_t tok_blk;        /* tokens per item */
+  int64_t n_items;
+  atomic_int_fast64_t next;
 } attn_job;
 
+/* Items are (token block, KV head, head chunk), handed out from the last token block down:
+ * with the causal mask later blocks cost more, and taking the big ones first balances the
+ * threads. */
 static void
 attention_job (void *arg, int ith, int nth)
 {
   attn_job *j = arg;
   hr_context *c = j->c;
   const hr_model *m = c->m;
-  int64_t group = m->n_head / m->n_head_kv;
+  int32_t group = m->n_head / m->n_head_kv;
+  int32_t n_chunks = (group + j->heads - 1) / j->heads;
+  int32_t n_blocks = (j->n_tok + j->tok_blk - 1) / j->tok_blk;
   float scale = 1.0f / sqrtf ((float) m->hd_k);
-  float *scores = c->scores + (size_t) ith * c->p.n_ctx;
+  float *scratch = c->att_scratch + (size_t) ith * c->att_scratch_floats;
   size_t q_dim = (size_t) m->n_head * m->hd_k, a_dim = (size_t) m->n_head * m->hd_v;
+  int64_t i;
 
-  /* Strided: with a causal mask later tokens cost more, contiguous ranges would not
-   * balance. */
-  for (int64_t i = ith; i < (int64_t) j->n_tok * m->n_head; i += nth)
+  (void) nth;
+  while ((i = atomic_fetch_add_explicit (&j->next, 1, memory_order_relaxed)) < j->n_items)
     {
-      int64_t t = i / m->n_head, h = i % m->n_head;
-      hr_attention_head (&c->kv, j->layer, (int32_t) (h / group), m->hd_k, m->hd_v,
-                         c->q + t * q_dim + h * m->hd_k, j->pos0 + (int32_t) t + 1, scale,
-                         scores, c->att + t * a_dim + h * m->hd_v);
+      int64_t per_block = (int64_t) m->n_head_kv * n_chunks;
+      int32_t b = n_blocks - 1 - (int32_t) (i / per_block);
+      int32_t kvh = (int32_t) (i % per_block / n_chunks);
+      int32_t h0 = kvh * group + (int32_t) (i % n_chunks) * j->heads;
+      int32_t nh = kvh * group + group - h0 < j->heads ? kvh * group + group - h0 : j->heads;
+      int32_t t0 = b * j->tok_blk;
+      int32_t nt = j->n_tok - t0 < j->tok_blk ? j->n_tok - t0 : j->tok_blk;
+
+      hr_attention_group (&c->kv, j->layer, kvh, m->hd_k, m->hd_v, nh, nt,
+                          c->q + (size_t) t0 * q_dim + (size_t) h0 * m->hd_k, q_dim,
+                          j->pos0 + t0 + 1, scale, scratch,
+                          c->att + (size_t) t0 * a_dim + (size_t) h0 * m->hd_v, a_dim);
     }
+}
+
+static void
+run_attention (hr_context *c, int l, int32_t T, int32_t pos0)
+{
+  const hr_model *m = c->m;
+  int32_t group = m->n_head / m->n_head_kv;
+  int32_t heads = group < HR_ATT_MAX_ROWS ? group : HR_ATT_MAX_ROWS;
+  int32_t n_chunks = (group + heads - 1) / heads;
+  int32_t tok_blk = HR_ATT_MAX_ROWS / heads;
+  int nth = hr_pool_n_threads (c->pool);
+  attn_job j = { .c = c, .layer = l, .n_tok = T, .pos0 = pos0, .heads = heads };
+
+  /* Smaller token blocks when there would be too few items to keep every thread busy. */
+  while (tok_blk > 1
+         && (int64_t) ((T + tok_blk - 1) / tok_blk) * m->n_head_kv * n_chunks < 2 * nth)
+    tok_blk /= 2;
+  j.tok_blk = tok_blk;
+  j.n_items = (int64_t) ((T + tok_blk - 1) / tok_blk) * m->n_head_kv * n_chunks;
+  atomic_init (&j.next, 0);
+  if (j.n_items == 1)
+    attention_job (&j, 0, 1);
+  else
+    hr_pool_run (c->pool, attention_job, &j);
 }
 
 static bool
@@ -1044,7 +1087,6 @@ static int
 forward_layer (hr_context *c, int l, int32_t T, int32_t pos0)
 {
   const layer_weights *L = &c->m->layers[l];
-  attn_job aj = { c, l, T, pos0 };
 
   run_step (c, l, STEP_ATTN_NORM, T, pos0);
   {
@@ -1054,7 +1096,7 @@ forward_layer (hr_context *c, int l, int32_t T, int32_t pos0)
       return HR_ERR;
   }
   run_step (c, l, STEP_QKV, T, pos0);
-  hr_pool_run (c->pool, attention_job, &aj);
+  run_attention (c, l, T, pos0);
   {
     const hr_matrix *w[1] = { &L->wo };
     float *y[1] = { c->tmp };

@@ -1317,6 +1317,13 @@ hr_quants_simd_name (void)
   return level_names[current_level];
 }
 
+int
+hr_quants_level (void)
+{
+  hr_quants_init ();
+  return current_level;
+}
+
 void
 hr_quants_force_scalar (bool scalar)
 {

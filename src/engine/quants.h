@@ -56,6 +56,7 @@ size_t      hr_type_row_size (hr_type t, int64_t n);
 /* Detect CPU features once and pick kernels (idempotent, thread-safe). */
 void        hr_quants_init (void);
 const char *hr_quants_simd_name (void);               /* "avx512", "avx2", "scalar" */
+int         hr_quants_level (void);                   /* 2 avx512, 1 avx2, 0 scalar */
 /* Force the scalar kernels (tests, benchmarks). */
 void        hr_quants_force_scalar (bool scalar);
 /* Pick an instruction-set level by name: "scalar", "avx2", "avx512", or NULL for the best
