@@ -1,5 +1,6 @@
-/* cmd-ask-web.h: the web part of heron-cli ask (--web, --provider, --base-url): builds the
- * web context before the turn and prints the sources and the citation check after it.
+/* cmd-ask-web.h: the web part of heron-cli ask (--web, --provider, --base-url): the flags go
+ * to a HeronWebTurn (the code the app runs, src/assist/heron-web-turn.c), which builds the
+ * web context before the turn; this prints its progress, the sources and the citation check.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
