@@ -106,6 +106,8 @@ struct _HeronMessage
   char              *sources_json;
   gint64             created_at;
   gint64             updated_at;
+  gint64             branch_index;
+  gint64             branch_count;
 };
 
 G_DEFINE_FINAL_TYPE (HeronMessage, heron_message, G_TYPE_OBJECT)
@@ -125,6 +127,8 @@ enum {
   PROP_SOURCES_JSON,
   PROP_CREATED_AT,
   PROP_UPDATED_AT,
+  PROP_BRANCH_INDEX,
+  PROP_BRANCH_COUNT,
   N_PROPS
 };
 
@@ -165,6 +169,8 @@ heron_message_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case PROP_SOURCES_JSON: g_value_set_string (value, self->sources_json); break;
     case PROP_CREATED_AT: g_value_set_int64 (value, self->created_at); break;
     case PROP_UPDATED_AT: g_value_set_int64 (value, self->updated_at); break;
+    case PROP_BRANCH_INDEX: g_value_set_int64 (value, self->branch_index); break;
+    case PROP_BRANCH_COUNT: g_value_set_int64 (value, self->branch_count); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -194,6 +200,12 @@ heron_message_set_property (GObject *object, guint prop_id, const GValue *value,
       break;
     case PROP_CREATED_AT: heron_message_set_created_at (self, g_value_get_int64 (value)); break;
     case PROP_UPDATED_AT: heron_message_set_updated_at (self, g_value_get_int64 (value)); break;
+    case PROP_BRANCH_INDEX:
+      heron_message_set_branch_index (self, g_value_get_int64 (value));
+      break;
+    case PROP_BRANCH_COUNT:
+      heron_message_set_branch_count (self, g_value_get_int64 (value));
+      break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
 }
@@ -229,6 +241,10 @@ heron_message_class_init (HeronMessageClass *klass)
                                                     0, G_MAXINT64, 0, rw);
   properties[PROP_UPDATED_AT] = g_param_spec_int64 ("updated-at", NULL, NULL,
                                                     0, G_MAXINT64, 0, rw);
+  properties[PROP_BRANCH_INDEX] = g_param_spec_int64 ("branch-index", NULL, NULL,
+                                                      0, G_MAXINT64, 0, rw);
+  properties[PROP_BRANCH_COUNT] = g_param_spec_int64 ("branch-count", NULL, NULL,
+                                                      0, G_MAXINT64, 0, rw);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -281,6 +297,8 @@ INT64_ACCESSORS (conversation_id, PROP_CONVERSATION_ID)
 INT64_ACCESSORS (parent_id, PROP_PARENT_ID)
 INT64_ACCESSORS (created_at, PROP_CREATED_AT)
 INT64_ACCESSORS (updated_at, PROP_UPDATED_AT)
+INT64_ACCESSORS (branch_index, PROP_BRANCH_INDEX)
+INT64_ACCESSORS (branch_count, PROP_BRANCH_COUNT)
 STRING_ACCESSORS (error, PROP_ERROR)
 STRING_ACCESSORS (model, PROP_MODEL)
 STRING_ACCESSORS (stats_json, PROP_STATS_JSON)

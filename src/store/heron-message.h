@@ -73,5 +73,12 @@ gint64             heron_message_get_created_at      (HeronMessage *self);
 void               heron_message_set_created_at      (HeronMessage *self, gint64 ms);
 gint64             heron_message_get_updated_at      (HeronMessage *self);
 void               heron_message_set_updated_at      (HeronMessage *self, gint64 ms);
+/* Alternatives (branches): the message is number BRANCH_INDEX (from 1, oldest first) of
+ * BRANCH_COUNT messages with the same parent. Set by the store on the active path and on
+ * added messages; 0 when unknown. */
+gint64             heron_message_get_branch_index    (HeronMessage *self);
+void               heron_message_set_branch_index    (HeronMessage *self, gint64 index);
+gint64             heron_message_get_branch_count    (HeronMessage *self);
+void               heron_message_set_branch_count    (HeronMessage *self, gint64 count);
 
 G_END_DECLS

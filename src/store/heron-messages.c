@@ -82,19 +82,24 @@ heron_message_new_from_stmt (sqlite3_stmt *stmt)
   return m;
 }
 
-/* The active path: from the newest root, the newest child each time. All rows of the
- * conversation are read once and linked in memory (2,000 messages take about a ms). */
+/* The active path: from the chosen root, the chosen child each time, where the chosen one
+ * among siblings has the highest branch_seq (SEQ[i], then the highest id). All rows of the
+ * conversation are read once and linked in memory (2,000 messages take about a ms). Each
+ * message of the path learns its place among its alternatives. */
 static GPtrArray *
-active_path (GPtrArray *all)
+active_path (GPtrArray *all, const gint64 *seq)
 {
   g_autoptr(GHashTable) index_of = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autofree gint64 *ids = g_new (gint64, all->len + 1);
-  g_autofree int *newest_child = g_new (int, all->len + 1);   /* [0]: newest root */
+  g_autofree int *chosen = g_new (int, all->len + 1);   /* per slot; [0]: the roots */
+  g_autofree guint *n_children = g_new0 (guint, all->len + 1);
+  g_autofree guint *ordinal = g_new0 (guint, all->len + 1);
+  g_autofree int *slot_of = g_new0 (int, all->len + 1);
   GPtrArray *path = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint i = 0; i <= all->len; i++)
-    newest_child[i] = -1;
-  /* Rows come by increasing id, so the last one seen per parent is the newest. A parent
+    chosen[i] = -1;
+  /* Rows come by increasing id, so on equal seq the last one seen is the newest. A parent
    * that is not in this conversation makes the row a root. */
   for (guint i = 0; i < all->len; i++)
     {
@@ -106,10 +111,17 @@ active_path (GPtrArray *all)
       g_hash_table_insert (index_of, &ids[i], GINT_TO_POINTER (i + 1));
       if (pid != 0 && (pi = g_hash_table_lookup (index_of, &pid)) != NULL)
         slot = GPOINTER_TO_INT (pi);
-      newest_child[slot] = i;
+      slot_of[i] = slot;
+      ordinal[i] = ++n_children[slot];
+      if (chosen[slot] < 0 || seq[i] >= seq[chosen[slot]])
+        chosen[slot] = i;
     }
-  for (int cur = newest_child[0]; cur >= 0; cur = newest_child[cur + 1])
-    g_ptr_array_add (path, g_object_ref (all->pdata[cur]));
+  for (int cur = chosen[0]; cur >= 0; cur = chosen[cur + 1])
+    {
+      heron_message_set_branch_index (all->pdata[cur], ordinal[cur]);
+      heron_message_set_branch_count (all->pdata[cur], n_children[slot_of[cur]]);
+      g_ptr_array_add (path, g_object_ref (all->pdata[cur]));
+    }
   return path;
 }
 
@@ -137,11 +149,29 @@ static gpointer
 get_messages_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **error)
 {
   MsgArgs *a = data;
-  g_autoptr(GPtrArray) all = select_messages (db,
-      "SELECT " HERON_MESSAGE_COLUMNS " FROM messages WHERE conversation_id = ? ORDER BY id",
-      a->id, error);
+  g_autoptr(sqlite3_stmt) stmt = heron_store_prepare (db,
+      "SELECT " HERON_MESSAGE_COLUMNS ", branch_seq FROM messages WHERE conversation_id = ? "
+      "ORDER BY id", error);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) seq = g_array_new (FALSE, FALSE, sizeof (gint64));
+  int rc;
 
-  return all ? active_path (all) : NULL;
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, a->id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 s = sqlite3_column_int64 (stmt, 13);
+
+      g_ptr_array_add (all, heron_message_new_from_stmt (stmt));
+      g_array_append_val (seq, s);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      heron_store_set_sql_error (error, db, "read messages");
+      return NULL;
+    }
+  return active_path (all, (const gint64 *) seq->data);
 }
 
 static gpointer
@@ -191,6 +221,76 @@ touch_conversation (sqlite3 *db, gint64 conversation_id, gint64 now, GError **er
   return TRUE;
 }
 
+/* Make message ID the shown one among its siblings (one more than their highest
+ * branch_seq). Returns how many siblings it has (itself included), 0 on error. */
+static gint64
+choose_branch (sqlite3 *db, gint64 id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) seq = heron_store_prepare (db,
+      "UPDATE messages SET branch_seq = 1 + (SELECT coalesce(max(s.branch_seq), 0) "
+      "  FROM messages AS s JOIN messages AS me ON me.id = ?1 "
+      "  WHERE s.conversation_id = me.conversation_id AND s.parent_id IS me.parent_id "
+      "  AND s.id != ?1) WHERE id = ?1", error);
+  g_autoptr(sqlite3_stmt) count = NULL;
+
+  if (seq == NULL)
+    return 0;
+  sqlite3_bind_int64 (seq, 1, id);
+  if (sqlite3_step (seq) != SQLITE_DONE)
+    return heron_store_set_sql_error (error, db, "choose branch");
+  count = heron_store_prepare (db,
+      "SELECT count(*) FROM messages AS s JOIN messages AS me ON me.id = ?1 "
+      "WHERE s.conversation_id = me.conversation_id AND s.parent_id IS me.parent_id", error);
+  if (count == NULL)
+    return 0;
+  sqlite3_bind_int64 (count, 1, id);
+  if (sqlite3_step (count) != SQLITE_ROW)
+    return heron_store_set_sql_error (error, db, "count branches");
+  return sqlite3_column_int64 (count, 0);
+}
+
+/* The alternative DELTA places from message ID (in creation order) becomes the shown one.
+ * Returns its id (a heap gint64). */
+static gpointer
+switch_branch_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **error)
+{
+  MsgArgs *a = data;
+  g_autoptr(GPtrArray) siblings = get_siblings_job (db, data, cancellable, error);
+  gint64 *chosen;
+  gint64 target;
+  int pos = -1;
+
+  if (siblings == NULL)
+    return NULL;
+  for (guint i = 0; i < siblings->len; i++)
+    if (heron_message_get_id (siblings->pdata[i]) == a->id)
+      pos = i;
+  if (pos < 0)
+    {
+      g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
+                   _("There is no message %" PRId64 "."), a->id);
+      return NULL;
+    }
+  /* The delta travels in created_at (MsgArgs has no other spare integer). */
+  if (pos + a->created_at < 0 || pos + a->created_at >= (gint64) siblings->len)
+    {
+      g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
+                   _("Message %" PRId64 " has no such alternative."), a->id);
+      return NULL;
+    }
+  target = heron_message_get_id (siblings->pdata[pos + a->created_at]);
+  if (!heron_store_begin (db, error))
+    return NULL;
+  if (choose_branch (db, target, error) == 0 || !heron_store_commit (db, error))
+    {
+      heron_store_rollback (db);
+      return NULL;
+    }
+  chosen = g_new (gint64, 1);
+  *chosen = target;
+  return chosen;
+}
+
 static gpointer
 add_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **error)
 {
@@ -225,10 +325,11 @@ add_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError **error)
       heron_store_set_sql_error (error, db, "add message");
       goto fail;
     }
-  id = g_new (gint64, 2);
+  id = g_new (gint64, 3);
   id[0] = sqlite3_last_insert_rowid (db);
   id[1] = a->created_at;
-  if (!touch_conversation (db, a->conversation_id, a->created_at, error) ||
+  id[2] = choose_branch (db, id[0], error);
+  if (id[2] == 0 || !touch_conversation (db, a->conversation_id, a->created_at, error) ||
       !heron_store_commit (db, error))
     {
       g_free (id);
@@ -473,6 +574,8 @@ add_done (GObject *source, GAsyncResult *result, gpointer user_data)
   heron_message_set_id (m, id[0]);
   heron_message_set_created_at (m, id[1]);
   heron_message_set_updated_at (m, id[1]);
+  heron_message_set_branch_index (m, id[2]);
+  heron_message_set_branch_count (m, id[2]);
   g_task_return_int (task, id[0]);
 }
 
@@ -510,7 +613,45 @@ heron_store_add_message_sync (HeronStore *store, HeronMessage *message,
   heron_message_set_id (message, id[0]);
   heron_message_set_created_at (message, id[1]);
   heron_message_set_updated_at (message, id[1]);
+  heron_message_set_branch_index (message, id[2]);
+  heron_message_set_branch_count (message, id[2]);
   return id[0];
+}
+
+static MsgArgs *
+switch_args (gint64 id, int delta)
+{
+  MsgArgs *a = msg_args_new (id);
+
+  a->created_at = delta;
+  return a;
+}
+
+void
+heron_store_switch_branch_async (HeronStore *store, gint64 message_id, int delta,
+                                 GCancellable *cancellable, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  heron_store_run_async (store, switch_branch_job, switch_args (message_id, delta),
+                         msg_args_free, g_free, cancellable, callback, user_data);
+}
+
+gint64
+heron_store_switch_branch_finish (HeronStore *store, GAsyncResult *result, GError **error)
+{
+  g_autofree gint64 *id = heron_store_run_finish (store, result, error);
+
+  return id != NULL ? *id : 0;
+}
+
+gint64
+heron_store_switch_branch_sync (HeronStore *store, gint64 message_id, int delta,
+                                GCancellable *cancellable, GError **error)
+{
+  g_autofree gint64 *id = run_sync (store, switch_branch_job, switch_args (message_id, delta),
+                                    cancellable, error);
+
+  return id != NULL ? *id : 0;
 }
 
 static MsgArgs *

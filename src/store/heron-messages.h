@@ -1,10 +1,11 @@
 /* heron-messages.h: queries on the messages table.
  *
  * Branches: messages form a tree through parent_id. The conversation shown is the active
- * path: from the newest root, repeatedly the newest child. Editing a user message and
- * resending adds a sibling of it (same parent), and regenerating adds a sibling of the
- * answer: the new branch becomes the active path, the old one stays as an alternative
- * (reachable with heron_store_get_siblings_*; it is not shown).
+ * path: from the chosen root, repeatedly the chosen child, where the chosen one among
+ * siblings is the last added or switched to (heron_store_switch_branch_*). Editing a user
+ * message and resending adds a sibling of it (same parent), and regenerating adds a
+ * sibling of the answer: the new branch becomes the active path, the old one stays as an
+ * alternative (heron_store_get_siblings_*, or switch back to it).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -32,6 +33,18 @@ GPtrArray *heron_store_get_path_sync       (HeronStore *store, gint64 message_id
 /* Siblings of a message (same parent and conversation), including it, oldest first. */
 GPtrArray *heron_store_get_siblings_sync   (HeronStore *store, gint64 message_id,
                                             GCancellable *cancellable, GError **error);
+
+/* Show another alternative: the sibling DELTA places from MESSAGE_ID (-1: the previous,
+ * 1: the next, in creation order) becomes the shown one, with the branch under it as it
+ * was last shown. Finish returns the id of the sibling now shown, or 0 with ERROR
+ * (HERON_STORE_ERROR_NOT_FOUND when there is no such message or alternative). */
+void     heron_store_switch_branch_async  (HeronStore *store, gint64 message_id, int delta,
+                                           GCancellable *cancellable,
+                                           GAsyncReadyCallback callback, gpointer user_data);
+gint64   heron_store_switch_branch_finish (HeronStore *store, GAsyncResult *result,
+                                           GError **error);
+gint64   heron_store_switch_branch_sync   (HeronStore *store, gint64 message_id, int delta,
+                                           GCancellable *cancellable, GError **error);
 
 /* Insert MESSAGE (its conversation-id, parent-id, role, content, reasoning, state, model,
  * error, stats/sources JSON) and bump the conversation's updated_at. Finish returns the new

@@ -116,7 +116,13 @@ static const char migration_2[] =
   "  expires_at INTEGER NOT NULL);"
   "CREATE INDEX web_cache_by_expiry ON web_cache(expires_at);";
 
-static const char *const migrations[] = { NULL, migration_1, migration_2 };
+/* Which alternative (edit, regenerate) is shown: among messages with the same parent, the
+ * one with the highest branch_seq (then the newest). New messages and chosen ones get one
+ * more than their siblings' highest, so older databases (all 0) keep "the newest". */
+static const char migration_3[] =
+  "ALTER TABLE messages ADD COLUMN branch_seq INTEGER NOT NULL DEFAULT 0;";
+
+static const char *const migrations[] = { NULL, migration_1, migration_2, migration_3 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == HERON_STORE_SCHEMA_VERSION + 1);
 
 /* ---- helpers --------------------------------------------------------------------------- */

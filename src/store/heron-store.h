@@ -48,7 +48,7 @@ typedef enum
 } HeronStoreError;
 
 /* The schema version this build creates and migrates to (PRAGMA user_version). */
-#define HERON_STORE_SCHEMA_VERSION 2
+#define HERON_STORE_SCHEMA_VERSION 3
 
 #define HERON_TYPE_STORE (heron_store_get_type ())
 G_DECLARE_FINAL_TYPE (HeronStore, heron_store, HERON, STORE, GObject)

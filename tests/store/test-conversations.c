@@ -541,6 +541,97 @@ test_make_title (void)
     }
 }
 
+/* Switching between alternatives: the shown branch, the place of each message among its
+ * siblings, the path under a switched-to message as it was, and new messages winning. */
+static void
+assert_branch (Fixture *f, gint64 conv, guint pos, gint64 index, gint64 count)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) msgs = heron_store_get_messages_sync (f->store, conv, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (pos, <, msgs->len);
+  g_assert_cmpint (heron_message_get_branch_index (msgs->pdata[pos]), ==, index);
+  g_assert_cmpint (heron_message_get_branch_count (msgs->pdata[pos]), ==, count);
+}
+
+static void
+test_switch_branch (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HeronConversation) c = heron_store_create_conversation_sync (f->store, "", NULL,
+                                                                         NULL, NULL, &error);
+  gint64 id = heron_conversation_get_id (c);
+  g_autoptr(HeronMessage) u1 = add (f, id, 0, HERON_ROLE_USER, "u1");
+  g_autoptr(HeronMessage) a1 = add (f, id, heron_message_get_id (u1), HERON_ROLE_ASSISTANT,
+                                    "a1");
+  g_autoptr(HeronMessage) a1b = NULL, a1c = NULL, u2 = NULL, a2 = NULL, u1b = NULL;
+  g_autoptr(HeronMessage) a1d = NULL;
+
+  g_assert_cmpint (heron_message_get_branch_count (a1), ==, 1);
+  assert_branch (f, id, 1, 1, 1);
+  a1b = add (f, id, heron_message_get_id (u1), HERON_ROLE_ASSISTANT, "a1b");
+  /* The added message knows it is the second of two. */
+  g_assert_cmpint (heron_message_get_branch_index (a1b), ==, 2);
+  g_assert_cmpint (heron_message_get_branch_count (a1b), ==, 2);
+  u2 = add (f, id, heron_message_get_id (a1b), HERON_ROLE_USER, "u2");
+  a2 = add (f, id, heron_message_get_id (u2), HERON_ROLE_ASSISTANT, "a2");
+  a1c = add (f, id, heron_message_get_id (u1), HERON_ROLE_ASSISTANT, "a1c");
+  assert_path (f, id, (const char *[]) { "u1", "a1c", NULL });
+  assert_branch (f, id, 0, 1, 1);
+  assert_branch (f, id, 1, 3, 3);
+
+  /* Back one: a1b with the turns that followed it. */
+  g_assert_cmpint (heron_store_switch_branch_sync (f->store, heron_message_get_id (a1c), -1,
+                                                   NULL, &error), ==,
+                   heron_message_get_id (a1b));
+  g_assert_no_error (error);
+  assert_path (f, id, (const char *[]) { "u1", "a1b", "u2", "a2", NULL });
+  assert_branch (f, id, 1, 2, 3);
+  assert_branch (f, id, 2, 1, 1);
+  /* Back again, to the first answer; then past the first is refused, nothing changes. */
+  g_assert_cmpint (heron_store_switch_branch_sync (f->store, heron_message_get_id (a1b), -1,
+                                                   NULL, &error), ==,
+                   heron_message_get_id (a1));
+  assert_path (f, id, (const char *[]) { "u1", "a1", NULL });
+  assert_branch (f, id, 1, 1, 3);
+  g_assert_cmpint (heron_store_switch_branch_sync (f->store, heron_message_get_id (a1), -1,
+                                                   NULL, &error), ==, 0);
+  g_assert_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_cmpint (heron_store_switch_branch_sync (f->store, 424242, 1, NULL, &error), ==, 0);
+  g_assert_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  assert_path (f, id, (const char *[]) { "u1", "a1", NULL });
+  /* Forward two: the newest again. */
+  g_assert_cmpint (heron_store_switch_branch_sync (f->store, heron_message_get_id (a1), 2,
+                                                   NULL, &error), ==,
+                   heron_message_get_id (a1c));
+  assert_path (f, id, (const char *[]) { "u1", "a1c", NULL });
+
+  /* A chosen older branch loses to a message added later (regenerate while it is shown). */
+  heron_store_switch_branch_sync (f->store, heron_message_get_id (a1c), -2, NULL, &error);
+  assert_path (f, id, (const char *[]) { "u1", "a1", NULL });
+  a1d = add (f, id, heron_message_get_id (u1), HERON_ROLE_ASSISTANT, "a1d");
+  assert_path (f, id, (const char *[]) { "u1", "a1d", NULL });
+  assert_branch (f, id, 1, 4, 4);
+
+  /* Roots are alternatives too (editing the first question). */
+  u1b = add (f, id, 0, HERON_ROLE_USER, "u1 edited");
+  assert_path (f, id, (const char *[]) { "u1 edited", NULL });
+  assert_branch (f, id, 0, 2, 2);
+  heron_store_switch_branch_sync (f->store, heron_message_get_id (u1b), -1, NULL, &error);
+  g_assert_no_error (error);
+  assert_path (f, id, (const char *[]) { "u1", "a1d", NULL });
+  assert_branch (f, id, 0, 1, 2);
+
+  /* The choice is in the file: a new store on it shows the same path. */
+  g_clear_object (&f->store);
+  f->store = heron_store_open_sync (f->dir, NULL, &error);
+  g_assert_no_error (error);
+  assert_path (f, id, (const char *[]) { "u1", "a1d", NULL });
+}
+
 int
 main (int argc, char **argv)
 {
@@ -552,6 +643,7 @@ main (int argc, char **argv)
   ADD ("delete-undo", test_delete_undo);
   ADD ("delete-purged-on-open", test_delete_purged_on_open);
   ADD ("branches", test_branches);
+  ADD ("switch-branch", test_switch_branch);
   ADD ("streaming-and-recovery", test_streaming_and_recovery);
   ADD ("list-models", test_list_models);
   ADD ("list-follows-changes", test_list_follows_changes);
