@@ -253,31 +253,49 @@ added_list_path (const char *data_dir)
   return g_build_filename (data_dir, "models.json", NULL);
 }
 
+/* models.json: {"added": [paths added by reference], "hidden": [paths found elsewhere that
+ * the user hid]}. */
 static GPtrArray *
-read_added (const char *data_dir)
+read_list (const char *data_dir, const char *member)
 {
   g_autofree char *path = added_list_path (data_dir);
   g_autoptr(JsonParser) parser = json_parser_new ();
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  JsonNode *added;
+  JsonNode *list;
 
   if (!json_parser_load_from_mapped_file (parser, path, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return out;
-  added = json_object_get_member (json_node_get_object (json_parser_get_root (parser)), "added");
-  if (added == NULL || !JSON_NODE_HOLDS_ARRAY (added))
+  list = json_object_get_member (json_node_get_object (json_parser_get_root (parser)), member);
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
     return out;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (added)); i++)
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
     {
-      JsonNode *n = json_array_get_element (json_node_get_array (added), i);
+      JsonNode *n = json_array_get_element (json_node_get_array (list), i);
       if (JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING)
         g_ptr_array_add (out, g_strdup (json_node_get_string (n)));
     }
   return out;
 }
 
+static GPtrArray *
+read_added (const char *data_dir)
+{
+  return read_list (data_dir, "added");
+}
+
+static void
+add_member (JsonBuilder *b, const char *member, GPtrArray *paths)
+{
+  json_builder_set_member_name (b, member);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < paths->len; i++)
+    json_builder_add_string_value (b, paths->pdata[i]);
+  json_builder_end_array (b);
+}
+
 static gboolean
-write_added (const char *data_dir, GPtrArray *paths, GError **error)
+write_lists (const char *data_dir, GPtrArray *added, GPtrArray *hidden, GError **error)
 {
   g_autofree char *path = added_list_path (data_dir);
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -286,11 +304,8 @@ write_added (const char *data_dir, GPtrArray *paths, GError **error)
   g_autofree char *text = NULL;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "added");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < paths->len; i++)
-    json_builder_add_string_value (b, paths->pdata[i]);
-  json_builder_end_array (b);
+  add_member (b, "added", added);
+  add_member (b, "hidden", hidden);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
@@ -304,6 +319,14 @@ write_added (const char *data_dir, GPtrArray *paths, GError **error)
       return FALSE;
     }
   return g_file_set_contents (path, text, -1, error);
+}
+
+static gboolean
+write_added (const char *data_dir, GPtrArray *added, GError **error)
+{
+  g_autoptr(GPtrArray) hidden = read_list (data_dir, "hidden");
+
+  return write_lists (data_dir, added, hidden, error);
 }
 
 static int
@@ -358,6 +381,18 @@ heron_models_scan_sync (const char   *data_dir,
     scan_huggingface (&s, hub, cancellable);
   }
   g_hash_table_unref (s.seen);
+  {
+    g_autoptr(GPtrArray) hidden = read_list (data_dir, "hidden");
+
+    for (guint i = 0; hidden->len > 0 && i < s.entries->len; i++)
+      {
+        HeronModelEntry *e = s.entries->pdata[i];
+
+        if (e->source != HERON_MODEL_SOURCE_HERON && e->source != HERON_MODEL_SOURCE_ADDED &&
+            g_ptr_array_find_with_equal_func (hidden, e->path, g_str_equal, NULL))
+          g_ptr_array_remove_index (s.entries, i--);
+      }
+  }
   g_ptr_array_sort (s.entries, compare_entries);
   return s.entries;
 }
@@ -549,6 +584,171 @@ heron_models_remove (const char  *data_dir,
                _("“%s” belongs to %s (%s); remove it with that program."), e->name,
                heron_model_source_to_string (e->source), e->path);
   return FALSE;
+}
+
+gboolean
+heron_models_remove_path (const char        *data_dir,
+                          const char        *path,
+                          HeronModelSource   source,
+                          GError           **error)
+{
+  g_return_val_if_fail (data_dir != NULL && path != NULL, FALSE);
+
+  if (source == HERON_MODEL_SOURCE_ADDED)
+    {
+      g_autoptr(GPtrArray) added = read_added (data_dir);
+
+      for (guint i = 0; i < added->len; i++)
+        {
+          char *rp = realpath (added->pdata[i], NULL);
+          gboolean same = g_strcmp0 (rp, path) == 0 || strcmp (added->pdata[i], path) == 0;
+
+          free (rp);
+          if (same)
+            g_ptr_array_remove_index (added, i--);
+        }
+      return write_added (data_dir, added, error);
+    }
+  if (source == HERON_MODEL_SOURCE_HERON)
+    {
+      g_autofree char *own = g_build_filename (data_dir, "models", NULL);
+      g_autofree char *parent = g_path_get_dirname (path);
+      char *rp_own = realpath (own, NULL), *rp_parent = realpath (parent, NULL);
+      gboolean inside = rp_own != NULL && g_strcmp0 (rp_own, rp_parent) == 0;
+
+      free (rp_own);
+      free (rp_parent);
+      /* Never delete a file outside Heron's own folder, whatever the caller says. */
+      if (!inside)
+        {
+          g_set_error (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_FAILED,
+                       _("%s is not in Heron's models folder; it was not deleted."), path);
+          return FALSE;
+        }
+      if (g_unlink (path) != 0)
+        {
+          int err = errno;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (err),
+                       _("Could not delete %s: %s"), path, g_strerror (err));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  {
+    g_autoptr(GPtrArray) added = read_added (data_dir);
+    g_autoptr(GPtrArray) hidden = read_list (data_dir, "hidden");
+
+    if (!g_ptr_array_find_with_equal_func (hidden, path, g_str_equal, NULL))
+      g_ptr_array_add (hidden, g_strdup (path));
+    return write_lists (data_dir, added, hidden, error);
+  }
+}
+
+typedef struct
+{
+  char             *data_dir;
+  char             *path;
+  gboolean          copy;
+  HeronModelSource  source;
+} FileArgs;
+
+static void
+file_args_free (gpointer p)
+{
+  FileArgs *a = p;
+
+  g_free (a->data_dir);
+  g_free (a->path);
+  g_free (a);
+}
+
+static void
+add_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  FileArgs *a = data;
+  GError *error = NULL;
+  g_autofree char *name = heron_models_add (a->data_dir, a->path, a->copy, &error);
+  char *rp;
+  g_autofree char *base = NULL;
+
+  if (name == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  rp = realpath (a->path, NULL);
+  base = g_path_get_basename (rp ? rp : a->path);
+  if (a->copy)
+    g_task_return_pointer (task, g_build_filename (a->data_dir, "models", base, NULL), g_free);
+  else
+    g_task_return_pointer (task, g_strdup (rp ? rp : a->path), g_free);
+  free (rp);
+}
+
+void
+heron_models_add_async (const char          *data_dir,
+                        const char          *path,
+                        gboolean             copy,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  FileArgs *a = g_new0 (FileArgs, 1);
+
+  g_task_set_source_tag (task, heron_models_add_async);
+  a->data_dir = g_strdup (data_dir);
+  a->path = g_strdup (path);
+  a->copy = copy;
+  g_task_set_task_data (task, a, file_args_free);
+  g_task_run_in_thread (task, add_thread);
+}
+
+char *
+heron_models_add_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+remove_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  FileArgs *a = data;
+  GError *error = NULL;
+
+  if (heron_models_remove_path (a->data_dir, a->path, a->source, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+heron_models_remove_path_async (const char          *data_dir,
+                                const char          *path,
+                                HeronModelSource     source,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  FileArgs *a = g_new0 (FileArgs, 1);
+
+  g_task_set_source_tag (task, heron_models_remove_path_async);
+  a->data_dir = g_strdup (data_dir);
+  a->path = g_strdup (path);
+  a->source = source;
+  g_task_set_task_data (task, a, file_args_free);
+  g_task_run_in_thread (task, remove_thread);
+}
+
+gboolean
+heron_models_remove_path_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- specs ------------------------------------------------------------------------------ */
@@ -750,6 +950,21 @@ heron_models_stats_add_notice (const char *stats_json,
   gen = json_generator_new ();
   json_generator_set_root (gen, root);
   return json_generator_to_data (gen, NULL);
+}
+
+char *
+heron_models_stats_get_notice (const char *stats_json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+  const char *notice;
+
+  if (stats_json == NULL || !json_parser_load_from_data (parser, stats_json, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (root = json_parser_get_root (parser)))
+    return NULL;
+  notice = json_object_get_string_member_with_default (json_node_get_object (root), "notice",
+                                                       NULL);
+  return notice != NULL && *notice != '\0' ? g_strdup (notice) : NULL;
 }
 
 GError *

@@ -4,7 +4,9 @@
  *
  * Sources scanned (HOME-relative unless said otherwise):
  *   DATA_DIR/models (*.gguf)                   Heron's own folder (downloads, copies)
- *   DATA_DIR/models.json                       {"added": [paths]}: files added by reference
+ *   DATA_DIR/models.json                       {"added": [paths], "hidden": [paths]}: files
+ *                                              added by reference; files found elsewhere
+ *                                              that the user hid (left out of scans)
  *   .ollama/models                             manifests/registry.ollama.ai/library/NAME/TAG
  *                                              -> blobs/sha256-HEX, named NAME:TAG
  *   .lmstudio/models, .cache/lm-studio/models  LM Studio (nested folders)
@@ -82,6 +84,21 @@ char      *heron_models_add    (const char *data_dir, const char *path, gboolean
  * files other tools manage are refused (with where to remove them). */
 gboolean   heron_models_remove (const char *data_dir, const char *home, const char *name,
                                 GError **error);
+/* The same in a worker thread; returns the path of the file in the library (the copy, or
+ * the real path of the reference). */
+void       heron_models_add_async  (const char *data_dir, const char *path, gboolean copy,
+                                    GCancellable *cancellable, GAsyncReadyCallback callback,
+                                    gpointer user_data);
+char      *heron_models_add_finish (GAsyncResult *result, GError **error);
+/* Remove the entry of PATH (as scanned, with its SOURCE) from the library: a reference is
+ * forgotten, a file in DATA_DIR/models deleted (nothing outside that folder ever is), and a
+ * file another tool keeps is only hidden from later scans. */
+gboolean   heron_models_remove_path        (const char *data_dir, const char *path,
+                                            HeronModelSource source, GError **error);
+void       heron_models_remove_path_async  (const char *data_dir, const char *path,
+                                            HeronModelSource source, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+gboolean   heron_models_remove_path_finish (GAsyncResult *result, GError **error);
 
 typedef enum
 {
@@ -131,6 +148,8 @@ void       heron_route_clear  (HeronRoute *route);
 int        heron_models_estimate_tokens (const HeronChatRequest *request);
 /* STATS_JSON with a "notice" member added (a new string; NULL STATS_JSON gives NULL). */
 char      *heron_models_stats_add_notice (const char *stats_json, const char *notice);
+/* The "notice" of STATS_JSON (a new string), or NULL. */
+char      *heron_models_stats_get_notice (const char *stats_json);
 
 /* Plain words for a load failure of the engine (its message in ENGINE_MESSAGE), with what to
  * do: unsupported architecture, corrupt/truncated file, not enough memory, else generic. */

@@ -26,6 +26,7 @@
 #include "heron-local-backend.h"
 #include "heron-message-list.h"
 #include "heron-messages.h"
+#include "heron-model-picker.h"
 #include "heron-scripted-backend.h"
 #include "heron-search.h"
 #include "heron-turn.h"
@@ -195,6 +196,113 @@ update_state (HeronChat *self)
   set_action_enabled (self, "copy-conversation", have_conversation);
 }
 
+/* ---- model per conversation ---------------------------------------------------------- */
+
+/* "local:PATH" for a local model, the spec a remote backend was made from, else NULL. */
+static char *
+backend_spec (HeronBackend *backend)
+{
+  if (HERON_IS_LOCAL_BACKEND (backend))
+    return g_strconcat ("local:", heron_local_backend_get_path (HERON_LOCAL_BACKEND (backend)),
+                        NULL);
+  if (backend != NULL)
+    return g_strdup (g_object_get_data (G_OBJECT (backend), "heron-model-spec"));
+  return NULL;
+}
+
+/* Before each turn: the model it records on the conversation, and with "prefer local" the
+ * remote model that takes prompts the local one cannot (or any while it is not loaded). */
+static void
+apply_model_routing (HeronChat *self)
+{
+  g_autofree char *spec = backend_spec (self->backend);
+  g_autoptr(HeronBackend) remote = NULL;
+  int n_ctx = 0;
+
+  heron_turn_set_model_spec (self->turn, spec);
+  if (HERON_IS_LOCAL_BACKEND (self->backend)
+      && g_settings_get_boolean (self->settings, "prefer-local"))
+    {
+      g_autofree char *remote_spec = g_settings_get_string (self->settings, "remote-model");
+
+      if (g_str_has_prefix (remote_spec, "remote:"))
+        remote = heron_model_picker_remote_backend (self->settings, remote_spec, NULL);
+      n_ctx = heron_local_backend_get_n_ctx (HERON_LOCAL_BACKEND (self->backend));
+    }
+  heron_turn_set_fallback (self->turn, remote, n_ctx);
+}
+
+static void
+model_recorded_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!heron_store_write_finish (HERON_STORE (source), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("recording the conversation's model: %s", error->message);
+      return;
+    }
+  if (self->conversations != NULL)
+    heron_conversation_list_reload_async (self->conversations, NULL, NULL, NULL);
+}
+
+/* A model chosen for the open conversation is remembered by it. */
+static void
+record_conversation_model (HeronChat *self)
+{
+  HeronConversation *c = find_conversation (self, current_id (self));
+  g_autofree char *spec = backend_spec (self->backend);
+
+  if (self->store == NULL || c == NULL || spec == NULL
+      || g_strcmp0 (heron_conversation_get_model (c), spec) == 0)
+    return;
+  heron_store_set_conversation_settings_async (self->store, current_id (self), NULL, spec, NULL,
+                                               NULL, self->cancellable, model_recorded_cb,
+                                               g_object_ref (self));
+}
+
+/* Opening a conversation switches to the model it remembers (loading it if needed). Values
+ * that are not specs (names stored before specs existed) are left alone. */
+static void
+follow_conversation_model (HeronChat *self)
+{
+  HeronConversation *c = find_conversation (self, current_id (self));
+  const char *want = c != NULL ? heron_conversation_get_model (c) : NULL;
+  g_autofree char *have = backend_spec (self->backend);
+
+  if (want == NULL || g_strcmp0 (want, have) == 0 || self->window == NULL)
+    return;
+  g_debug ("conversation model: %s (in use: %s)", want, have);
+  if (g_str_has_prefix (want, "local:"))
+    {
+      const char *path = want + strlen ("local:");
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        heron_model_picker_load_local (GTK_WINDOW (self->window), self, path, NULL);
+      else
+        {
+          g_autofree char *text = g_strdup_printf (_("This chat's model %s is gone; the "
+                                                     "current model answers instead."), path);
+          toast (self, text);
+        }
+    }
+  else if (g_str_has_prefix (want, "remote:"))
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(HeronBackend) backend = heron_model_picker_remote_backend (self->settings, want,
+                                                                           &error);
+
+      if (backend != NULL)
+        heron_chat_set_backend (self, backend);
+      else
+        toast (self, error->message);
+    }
+}
+
 /* ---- conversations ------------------------------------------------------------------- */
 
 static void
@@ -248,6 +356,7 @@ loaded_cb (GObject      *source,
   if (self->window == NULL)
     return;
   set_messages (self, messages);
+  follow_conversation_model (self);
   if (self->jump_to != 0)
     {
       int pos = heron_conversation_model_find (messages, self->jump_to);
@@ -370,6 +479,7 @@ start_turn (HeronChat *self)
   if (heron_chat_get_running (self))
     return FALSE;
   g_set_object (&self->turn_cancellable, g_cancellable_new ());
+  apply_model_routing (self);
   {
     g_autofree char *prompt = g_settings_get_string (self->settings, "system-prompt");
 
@@ -1016,6 +1126,7 @@ heron_chat_set_backend (HeronChat    *self,
           heron_turn_set_conversation_id (self->turn, current_id (self));
         }
     }
+  record_conversation_model (self);
   update_state (self);
 }
 
@@ -1230,6 +1341,19 @@ heron_chat_get_messages (HeronChat *self)
   g_return_val_if_fail (HERON_IS_CHAT (self), NULL);
 
   return self->messages;
+}
+
+/**
+ * heron_chat_get_backend:
+ *
+ * Returns: (transfer none) (nullable): the model that answers in this window
+ */
+HeronBackend *
+heron_chat_get_backend (HeronChat *self)
+{
+  g_return_val_if_fail (HERON_IS_CHAT (self), NULL);
+
+  return self->backend;
 }
 
 gboolean

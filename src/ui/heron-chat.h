@@ -30,5 +30,6 @@ void                    heron_chat_set_backend        (HeronChat    *self,
 HeronStore             *heron_chat_get_store          (HeronChat  *self);
 HeronConversationModel *heron_chat_get_messages       (HeronChat  *self);
 gboolean                heron_chat_get_running        (HeronChat  *self);
+HeronBackend           *heron_chat_get_backend        (HeronChat  *self);
 
 G_END_DECLS

@@ -225,8 +225,10 @@ connect_clicked_cb (HeronConnectDialog *self)
     return;
   model = g_object_get_data (G_OBJECT (gtk_list_box_row_get_child (row)), "model");
   backend = heron_openai_backend_new (preset->id, base_url (self), model);
-  heron_chat_set_backend (self->chat, HERON_BACKEND (backend));
   spec = g_strdup_printf ("remote:%s/%s", preset->id, model);
+  /* The chat records it as the conversation's model (see heron-model-picker.h). */
+  g_object_set_data_full (G_OBJECT (backend), "heron-model-spec", g_strdup (spec), g_free);
+  heron_chat_set_backend (self->chat, HERON_BACKEND (backend));
   g_settings_set_string (self->settings, "remote-model", spec);
   gtk_window_close (GTK_WINDOW (self));
 }

@@ -14,6 +14,7 @@
 
 #include "heron-backend.h"
 #include "heron-markdown-view.h"
+#include "heron-models.h"
 #include "heron-message-row.h"
 
 struct _HeronMessageRow
@@ -176,7 +177,16 @@ render (HeronMessageRow *self)
     g_autoptr(HeronChatStats) stats = heron_chat_stats_new_from_json (
       heron_message_get_stats_json (m));
     g_autofree char *line = stats != NULL ? heron_chat_stats_format (stats) : NULL;
+    g_autofree char *notice = heron_models_stats_get_notice (heron_message_get_stats_json (m));
 
+    /* Why another model answered ("prefer local"), under the stats. */
+    if (line != NULL && notice != NULL)
+      {
+        char *both = g_strconcat (line, "\n", notice, NULL);
+
+        g_free (line);
+        line = both;
+      }
     gtk_label_set_text (GTK_LABEL (self->stats_label), line != NULL ? line : "");
     gtk_widget_set_visible (self->stats_label, line != NULL && !streaming);
   }

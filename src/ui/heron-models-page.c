@@ -3,7 +3,10 @@
  * The library is scanned off the main thread (heron_models_scan_async): reading GGUF headers
  * of models in other tools' folders can take a while on a cold disk. Downloads run in the
  * background and keep running while the page is open; closing Preferences pauses them (the
- * part file stays, the next download resumes it).
+ * part file stays, the next download resumes it). Each library row has one way out that
+ * fits where the file lives: a file added by reference is removed from the library (the file
+ * stays), a file in Heron's own folder is deleted after a confirmation, and a file another
+ * program keeps (Ollama, LM Studio, ...) is only hidden: Heron never deletes those.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -107,8 +110,119 @@ heron_models_describe (const char *architecture,
 
 static void heron_models_page_rescan (HeronModelsPage *self);
 
+static void
+removed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(HeronModelsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!heron_models_remove_path_finish (result, &error))
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (ADW_IS_PREFERENCES_WINDOW (root))
+        adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (root),
+                                          adw_toast_new (error->message));
+      return;
+    }
+  heron_models_page_rescan (self);
+}
+
+static void
+remove_entry (HeronModelsPage *self,
+              GtkWidget       *button)
+{
+  g_autofree char *data_dir = models_data_dir ();
+  const char *path = g_object_get_data (G_OBJECT (button), "path");
+  HeronModelSource source = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "source"));
+
+  heron_models_remove_path_async (data_dir, path, source, self->cancellable, removed_cb,
+                                  g_object_ref (self));
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    GtkWidget        *button)
+{
+  HeronModelsPage *self = HERON_MODELS_PAGE (gtk_widget_get_ancestor (button,
+                                                                      HERON_TYPE_MODELS_PAGE));
+
+  if (g_strcmp0 (response, "delete") == 0 && self != NULL)
+    remove_entry (self, button);
+  g_object_unref (button);
+}
+
+static void
+remove_clicked_cb (GtkWidget       *button,
+                   HeronModelsPage *self)
+{
+  HeronModelSource source = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "source"));
+  GtkWidget *dialog;
+  g_autofree char *body = NULL;
+
+  if (source != HERON_MODEL_SOURCE_HERON)
+    {
+      remove_entry (self, button);
+      return;
+    }
+  body = g_strdup_printf (_("%s will be deleted from this computer. Download or add it again "
+                            "to use it later."),
+                          (const char *) g_object_get_data (G_OBJECT (button), "path"));
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   _("Delete the Model File?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "delete", _("_Delete"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (delete_response_cb),
+                    g_object_ref (button));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Heron's own files are deleted, references forgotten, other programs' files hidden. */
+static void
+library_row_add_remove (HeronModelsPage       *self,
+                        GtkWidget             *row,
+                        const HeronModelEntry *entry)
+{
+  GtkWidget *button;
+
+  if (entry->source == HERON_MODEL_SOURCE_HERON)
+    {
+      button = gtk_button_new_from_icon_name ("user-trash-symbolic");
+      gtk_widget_set_tooltip_text (button, _("Delete File"));
+    }
+  else if (entry->source == HERON_MODEL_SOURCE_ADDED)
+    {
+      button = gtk_button_new_from_icon_name ("list-remove-symbolic");
+      gtk_widget_set_tooltip_text (button, _("Remove from Library"));
+    }
+  else
+    {
+      button = gtk_button_new_from_icon_name ("view-conceal-symbolic");
+      gtk_widget_set_tooltip_text (button, _("Hide (the file stays with the program that "
+                                             "keeps it)"));
+    }
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  g_object_set_data_full (G_OBJECT (button), "path", g_strdup (entry->path), g_free);
+  g_object_set_data (G_OBJECT (button), "source", GINT_TO_POINTER (entry->source));
+  g_signal_connect (button, "clicked", G_CALLBACK (remove_clicked_cb), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+}
+
 static GtkWidget *
-library_row_new (const HeronModelEntry *entry)
+library_row_new (HeronModelsPage       *self,
+                 const HeronModelEntry *entry)
 {
   GtkWidget *row = adw_action_row_new ();
   g_autofree char *subtitle = NULL;
@@ -138,6 +252,7 @@ library_row_new (const HeronModelEntry *entry)
       gtk_widget_add_css_class (label, "warning");
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
     }
+  library_row_add_remove (self, row, entry);
   return row;
 }
 
@@ -182,7 +297,7 @@ scan_cb (GObject      *object,
     library_show_status (self, _("No models yet: add a model file or download one below."));
   for (guint i = 0; i < entries->len; i++)
     {
-      GtkWidget *row = library_row_new (g_ptr_array_index (entries, i));
+      GtkWidget *row = library_row_new (self, g_ptr_array_index (entries, i));
 
       adw_preferences_group_add (self->library_group, row);
       g_ptr_array_add (self->library_rows, row);

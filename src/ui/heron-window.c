@@ -1,7 +1,8 @@
 /* heron-window.c: the main window: a sidebar of conversations beside the chat page.
  *
  * An AdwFlap holds the sidebar; it folds on narrow windows (phones, tiled halves), where
- * the sidebar slides over the chat instead of sitting beside it.
+ * the sidebar slides over the chat instead of sitting beside it. A .gguf file dropped on
+ * the window is added to the model library and loaded (heron-model-picker.c).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -71,6 +72,36 @@ heron_window_new_chat_action (GtkWidget  *widget,
   if (adw_flap_get_folded (self->flap))
     adw_flap_set_reveal_flap (self->flap, FALSE);
   gtk_widget_grab_focus (GTK_WIDGET (self->chat_view));
+}
+
+/* Files dropped on the window: the first .gguf becomes a model of the library; other files
+ * are for a later feature (documents), and are declined with a word. */
+static gboolean
+heron_window_drop_cb (GtkDropTarget *target,
+                      const GValue  *value,
+                      double         x,
+                      double         y,
+                      HeronWindow   *self)
+{
+  g_autoptr(GSList) files = NULL;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+  files = gdk_file_list_get_files (g_value_get_boxed (value));
+  for (GSList *l = files; l != NULL; l = l->next)
+    {
+      g_autofree char *path = g_file_get_path (l->data);
+
+      if (path != NULL && g_str_has_suffix (path, ".gguf"))
+        {
+          heron_model_picker_add_file (GTK_WINDOW (self), self->chat, path);
+          return TRUE;
+        }
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (_("Only .gguf model files can be dropped here "
+                                                "for now")));
+  return FALSE;
 }
 
 /* The chat header bar shows the window buttons that the sidebar's header bar does not:
@@ -253,6 +284,13 @@ heron_window_init (HeronWindow *self)
                            G_CALLBACK (heron_window_flap_notify_cb), self, G_CONNECT_SWAPPED);
   heron_window_update_header_bars (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->chat_view));
+
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect_object (drop, "drop", G_CALLBACK (heron_window_drop_cb), self, 0);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  }
 
   /* The store, the model, turns and the "chat." actions (heron-chat.c). */
   self->chat = heron_chat_new (GTK_WIDGET (self));

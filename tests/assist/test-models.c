@@ -219,6 +219,85 @@ test_add_remove (void)
   g_assert_cmpuint (entries->len, ==, 8);
 }
 
+/* What the Models page does: add in a worker thread (by reference, or as a copy), then remove
+ * by path and source: a reference is forgotten, Heron's copy deleted, a file another tool
+ * keeps only hidden (never deleted), and nothing outside Heron's folder is deleted even if
+ * the caller claims it is Heron's. */
+static void
+on_added (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(char **) data = heron_models_add_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_remove_path (void)
+{
+  g_autofree char *ref = make ("dropped/ref2.gguf", "llama", 300);
+  g_autofree char *cp = make ("dropped/copy2.gguf", "llama", 300);
+  g_autofree char *copied = g_build_filename (data_dir, "models", "copy2.gguf", NULL);
+  g_autofree char *got_ref = NULL, *got_copy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  guint n_before;
+
+  entries = heron_models_scan_sync (data_dir, home, NULL);
+  n_before = entries->len;
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  heron_models_add_async (data_dir, ref, FALSE, NULL, on_added, &got_ref);
+  while (got_ref == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (got_ref, ==, ref);
+  heron_models_add_async (data_dir, cp, TRUE, NULL, on_added, &got_copy);
+  while (got_copy == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (got_copy, ==, copied);
+  g_assert_true (g_file_test (copied, G_FILE_TEST_IS_REGULAR));
+  entries = heron_models_scan_sync (data_dir, home, NULL);
+  g_assert_cmpuint (entries->len, ==, n_before + 2);
+  check_entry (entries, "ref2", HERON_MODEL_SOURCE_ADDED, "llama", 300);
+  check_entry (entries, "copy2", HERON_MODEL_SOURCE_HERON, "llama", 300);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* Claiming an outside file is Heron's deletes nothing. */
+  g_assert_false (heron_models_remove_path (data_dir, ref, HERON_MODEL_SOURCE_HERON, &error));
+  g_assert_error (error, HERON_ASSIST_ERROR, HERON_ASSIST_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (ref, G_FILE_TEST_EXISTS));
+
+  g_assert_true (heron_models_remove_path (data_dir, ref, HERON_MODEL_SOURCE_ADDED, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (ref, G_FILE_TEST_EXISTS));
+  g_assert_true (heron_models_remove_path (data_dir, copied, HERON_MODEL_SOURCE_HERON, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (copied, G_FILE_TEST_EXISTS));
+  g_assert_true (heron_models_remove_path (data_dir, ollama_blob, HERON_MODEL_SOURCE_OLLAMA,
+                                           &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (ollama_blob, G_FILE_TEST_EXISTS));
+  entries = heron_models_scan_sync (data_dir, home, NULL);
+  g_assert_cmpuint (entries->len, ==, n_before - 1);
+  g_assert_null (by_name (entries, "tiny:latest"));
+  g_assert_null (by_name (entries, "ref2"));
+  g_assert_null (by_name (entries, "copy2"));
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* Hidden is not forgotten by later additions; un-hide for the other tests. */
+  {
+    g_autofree char *json = NULL;
+    g_autofree char *list = g_build_filename (data_dir, "models.json", NULL);
+
+    g_assert_true (g_file_get_contents (list, &json, NULL, NULL));
+    g_assert_nonnull (strstr (json, "\"hidden\""));
+    g_assert_true (g_file_set_contents (list, "{\"added\": []}", -1, NULL));
+  }
+  entries = heron_models_scan_sync (data_dir, home, NULL);
+  g_assert_cmpuint (entries->len, ==, n_before);
+}
+
 static void
 test_spec (void)
 {
@@ -355,6 +434,7 @@ main (int argc, char **argv)
   g_test_add_func ("/heron/assist/models/scan", test_scan);
   g_test_add_func ("/heron/assist/models/scan-async", test_scan_async);
   g_test_add_func ("/heron/assist/models/add-remove", test_add_remove);
+  g_test_add_func ("/heron/assist/models/remove-path", test_remove_path);
   g_test_add_func ("/heron/assist/models/spec", test_spec);
   g_test_add_func ("/heron/assist/models/route", test_route);
   g_test_add_func ("/heron/assist/models/load-errors", test_load_errors);
