@@ -191,6 +191,7 @@ update_state (HeronChat *self)
   set_action_enabled (self, "regenerate-last", !running && self->backend != NULL);
   set_action_enabled (self, "edit-message", !running && self->backend != NULL);
   set_action_enabled (self, "delete-message", !running);
+  set_action_enabled (self, "show-branch", !running);
   set_action_enabled (self, "export-markdown", have_conversation);
   set_action_enabled (self, "export-json", have_conversation);
   set_action_enabled (self, "copy-conversation", have_conversation);
@@ -613,6 +614,46 @@ write_done_cb (GObject      *source,
   reload_messages (self);
   if (self->conversations != NULL)
     heron_conversation_list_reload_async (self->conversations, NULL, NULL, NULL);
+}
+
+/* ---- alternatives: "‹ 2/3 ›" on a message switches the shown branch ---------------- */
+
+static void
+branch_switched_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 shown = heron_store_switch_branch_finish (HERON_STORE (source), result, &error);
+
+  if (shown == 0)
+    {
+      if (self->window != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        toast (self, error->message);
+      return;
+    }
+  if (self->window == NULL)
+    return;
+  /* Keep the switched message in view; the next turn follows the new path. */
+  self->jump_to = shown;
+  reload_messages (self);
+}
+
+static void
+show_branch_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  HeronChat *self = user_data;
+  gint64 id;
+  gint32 delta;
+
+  g_variant_get (param, "(xi)", &id, &delta);
+  if (heron_chat_get_running (self))
+    return;
+  heron_store_switch_branch_async (self->store, id, delta, self->cancellable,
+                                   branch_switched_cb, g_object_ref (self));
 }
 
 static void
@@ -1179,6 +1220,7 @@ static const GActionEntry chat_actions[] = {
   { "regenerate", regenerate_action, "x" },
   { "regenerate-last", regenerate_last_action },
   { "delete-message", delete_message_action, "x" },
+  { "show-branch", show_branch_action, "(xi)" },
   { "rename-conversation", rename_action, "x" },
   { "pin-conversation", pin_action, "x" },
   { "delete-conversation", delete_conversation_action, "x" },

@@ -16,12 +16,14 @@
 #include "heron-markdown-view.h"
 #include "heron-models.h"
 #include "heron-message-row.h"
+#include "heron-web-turn.h"
 
 struct _HeronMessageRow
 {
   GtkWidget     parent_instance;
 
   GtkWidget    *user_label;
+  GtkWidget    *web_label;         /* web step: progress, why it searched, failures */
   GtkWidget    *think_expander;
   GtkWidget    *think_label;
   GtkWidget    *markdown;
@@ -32,6 +34,10 @@ struct _HeronMessageRow
   GtkWidget    *edit_button;
   GtkWidget    *regenerate_button;
   GtkWidget    *delete_button;
+  GtkWidget    *branch_box;        /* "‹ 2/3 ›" between alternatives */
+  GtkWidget    *branch_prev;
+  GtkWidget    *branch_label;
+  GtkWidget    *branch_next;
 
   HeronMessage *message;
   guint         tick_id;
@@ -40,6 +46,8 @@ struct _HeronMessageRow
 };
 
 G_DEFINE_FINAL_TYPE (HeronMessageRow, heron_message_row, GTK_TYPE_WIDGET)
+
+static void update_branch_nav (HeronMessageRow *self);
 
 /* Reasoning timing lives on the message, so a recycled row still knows it. */
 #define THINK_START "heron-think-start"
@@ -85,6 +93,21 @@ think_title (HeronMessage *message)
   return g_strdup (_("Thoughts"));
 }
 
+/* The web step of the answer (heron-web-turn.h): its live progress while it runs, then why
+ * it searched, who answered and what failed, from the stored sources_json. */
+static void
+update_web_label (HeronMessageRow *self)
+{
+  const char *live = heron_web_turn_get_message_status (self->message);
+  g_autofree char *text = live == NULL
+                          ? heron_web_turn_describe_json (
+                              heron_message_get_sources_json (self->message))
+                          : NULL;
+
+  gtk_label_set_text (GTK_LABEL (self->web_label), live != NULL ? live : text ? text : "");
+  gtk_widget_set_visible (self->web_label, live != NULL || (text != NULL && *text != '\0'));
+}
+
 static void
 render (HeronMessageRow *self)
 {
@@ -108,17 +131,20 @@ render (HeronMessageRow *self)
   gtk_widget_set_visible (self->regenerate_button, !user && !streaming);
   gtk_widget_set_visible (self->actions, !streaming);
   gtk_widget_set_halign (self->actions, user ? GTK_ALIGN_END : GTK_ALIGN_START);
+  update_branch_nav (self);
 
   if (user)
     {
       /* Plain text: what the user typed is shown as typed. */
       gtk_label_set_text (GTK_LABEL (self->user_label), content);
       gtk_widget_set_visible (self->think_expander, FALSE);
+      gtk_widget_set_visible (self->web_label, FALSE);
       gtk_widget_set_visible (self->status_label, FALSE);
       gtk_widget_set_visible (self->stats_label, FALSE);
       return;
     }
 
+  update_web_label (self);
   track_thinking (m);
   gtk_widget_set_visible (self->think_expander, reasoning != NULL && *reasoning != '\0');
   if (reasoning != NULL && *reasoning != '\0')
@@ -289,6 +315,69 @@ icon_button (const char *icon,
   return button;
 }
 
+/* ---- alternatives (edit and regenerate keep the old branch) ------------------------- */
+
+static GtkWidget *
+branch_button (const char *icon,
+               const char *tooltip)
+{
+  GtkWidget *button = g_object_new (GTK_TYPE_BUTTON,
+                                    "icon-name", icon,
+                                    "action-name", "chat.show-branch",
+                                    "action-target", g_variant_new ("(xi)", (gint64) 0, 0),
+                                    "tooltip-text", tooltip,
+                                    NULL);
+
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_add_css_class (button, "circular");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  tooltip, -1);
+  return button;
+}
+
+static void
+build_branch_nav (HeronMessageRow *self)
+{
+  self->branch_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  gtk_widget_add_css_class (self->branch_box, "branch-nav");
+  self->branch_prev = branch_button ("go-previous-symbolic", _("Previous Alternative"));
+  self->branch_next = branch_button ("go-next-symbolic", _("Next Alternative"));
+  self->branch_label = g_object_new (GTK_TYPE_LABEL,
+                                     "css-classes", (const char *[]) { "dim-label", "caption",
+                                                                       "numeric", NULL },
+                                     NULL);
+  gtk_box_append (GTK_BOX (self->branch_box), self->branch_prev);
+  gtk_box_append (GTK_BOX (self->branch_box), self->branch_label);
+  gtk_box_append (GTK_BOX (self->branch_box), self->branch_next);
+  gtk_widget_set_visible (self->branch_box, FALSE);
+  gtk_box_prepend (GTK_BOX (self->actions), self->branch_box);
+}
+
+/* Shown on a message that has alternatives: which one this is, and buttons to the
+ * neighbours (chat.show-branch (id, ±1)). */
+static void
+update_branch_nav (HeronMessageRow *self)
+{
+  gint64 index = heron_message_get_branch_index (self->message);
+  gint64 count = heron_message_get_branch_count (self->message);
+  gint64 id = heron_message_get_id (self->message);
+  g_autofree char *text = NULL;
+  g_autofree char *description = NULL;
+
+  gtk_widget_set_visible (self->branch_box, count > 1 && index >= 1);
+  if (count <= 1 || index < 1)
+    return;
+  text = g_strdup_printf ("%d/%d", (int) index, (int) count);
+  gtk_label_set_text (GTK_LABEL (self->branch_label), text);
+  description = g_strdup_printf (_("Alternative %d of %d"), (int) index, (int) count);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->branch_label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, description, -1);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->branch_prev), "(xi)", id, -1);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->branch_next), "(xi)", id, 1);
+  gtk_widget_set_sensitive (self->branch_prev, index > 1);
+  gtk_widget_set_sensitive (self->branch_next, index < count);
+}
+
 static void
 heron_message_row_dispose (GObject *object)
 {
@@ -335,6 +424,15 @@ heron_message_row_init (HeronMessageRow *self)
                                    NULL);
   gtk_widget_set_parent (self->user_label, widget);
 
+  self->web_label = g_object_new (GTK_TYPE_LABEL, "use-markup", FALSE, "xalign", 0.0f,
+                                  "wrap", TRUE, "wrap-mode", PANGO_WRAP_WORD_CHAR,
+                                  "selectable", TRUE, "focus-on-click", FALSE,
+                                  "visible", FALSE,
+                                  "css-classes", (const char *[]) { "dim-label", "caption",
+                                                                    "web-status", NULL },
+                                  NULL);
+  gtk_widget_set_parent (self->web_label, widget);
+
   self->think_label = g_object_new (GTK_TYPE_LABEL,
                                     "use-markup", FALSE,
                                     "wrap", TRUE,
@@ -380,6 +478,7 @@ heron_message_row_init (HeronMessageRow *self)
   gtk_box_append (GTK_BOX (self->actions), self->edit_button);
   gtk_box_append (GTK_BOX (self->actions), self->regenerate_button);
   gtk_box_append (GTK_BOX (self->actions), self->delete_button);
+  build_branch_nav (self);
   gtk_widget_set_parent (self->actions, widget);
 }
 

@@ -13,6 +13,8 @@
 #include "heron-chat.h"
 #include "heron-composer.h"
 #include "heron-conversations.h"
+#include "heron-message-row.h"
+#include "heron-messages.h"
 #include "heron-scripted-backend.h"
 #include "heron-search.h"
 #include "heron-window.h"
@@ -170,6 +172,154 @@ test_chat_flow (void)
   }
 }
 
+/* ---- alternatives ------------------------------------------------------------------- */
+
+/* The row on screen that shows message ID, or NULL. */
+static GtkWidget *
+find_row (GtkWidget *widget, gint64 id)
+{
+  if (HERON_IS_MESSAGE_ROW (widget))
+    {
+      HeronMessage *m = heron_message_row_get_message (HERON_MESSAGE_ROW (widget));
+
+      return m != NULL && heron_message_get_id (m) == id && gtk_widget_get_mapped (widget)
+             ? widget : NULL;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_row (c, id);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A visible descendant: a label with TEXT (BUTTON_TARGET NULL), or the button of
+ * chat.show-branch whose target is (id, delta). */
+static GtkWidget *
+find_in (GtkWidget *widget, const char *text, GVariant *button_target)
+{
+  if (!gtk_widget_get_visible (widget))
+    return NULL;
+  if (text != NULL && GTK_IS_LABEL (widget)
+      && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
+    return widget;
+  if (button_target != NULL && GTK_IS_BUTTON (widget)
+      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)),
+                    "chat.show-branch") == 0
+      && g_variant_equal (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget)),
+                          button_target))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_in (c, text, button_target);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  gint64      id;
+  const char *label;
+} RowLabel;
+
+static gboolean
+row_shows (gpointer data)
+{
+  RowLabel *r = data;
+  GtkWidget *row = find_row (GTK_WIDGET (window), r->id);
+
+  return row != NULL && find_in (row, r->label, NULL) != NULL;
+}
+
+static gboolean
+answer_is (gpointer data)
+{
+  HeronConversationModel *m = heron_chat_get_messages (chat);
+
+  return !heron_chat_get_running (chat) && g_list_model_get_n_items (G_LIST_MODEL (m)) >= 2
+         && heron_message_get_id (message_at (1)) == (gint64) GPOINTER_TO_SIZE (data);
+}
+
+/* Regenerate twice, then "‹" on the answer shows the previous one ("2/3"), and the next
+ * question continues that branch; editing the question gives the question its own "2/2". */
+static void
+test_chat_branches (void)
+{
+  g_autoptr(GVariant) prev_target = NULL;
+  gint64 first, second, third, question;
+  GtkWidget *row, *button;
+  RowLabel want;
+
+  wait_until (store_ready, NULL);
+  {
+    g_autoptr(HeronScriptedBackend) backend = heron_scripted_backend_new ("An answer.", 1, 4);
+
+    heron_chat_set_backend (chat, HERON_BACKEND (backend));
+  }
+  heron_chat_new_conversation (chat);
+  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  send ("Which bird?");
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  first = heron_message_get_id (message_at (1));
+  question = heron_message_get_id (message_at (0));
+  g_assert_cmpint (heron_message_get_branch_count (message_at (1)), ==, 1);
+
+  activate ("chat.regenerate", first);
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  second = heron_message_get_id (message_at (1));
+  activate ("chat.regenerate", second);
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  third = heron_message_get_id (message_at (1));
+  g_assert_cmpint (third, !=, second);
+  g_assert_cmpint (heron_message_get_branch_index (message_at (1)), ==, 3);
+  g_assert_cmpint (heron_message_get_branch_count (message_at (1)), ==, 3);
+
+  /* The row of the answer shows "3/3"; its "previous" button goes to the second answer. */
+  want = (RowLabel) { third, "3/3" };
+  wait_until (row_shows, &want);
+  row = find_row (GTK_WIDGET (window), third);
+  prev_target = g_variant_ref_sink (g_variant_new ("(xi)", third, -1));
+  button = find_in (row, NULL, prev_target);
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  wait_until (answer_is, GSIZE_TO_POINTER (second));
+  g_assert_cmpint (heron_message_get_branch_index (message_at (1)), ==, 2);
+  want = (RowLabel) { second, "2/3" };
+  wait_until (row_shows, &want);
+
+  /* The next question continues the shown branch: its parent is the second answer. */
+  send ("And its colour?");
+  wait_until (idle_with_n, GUINT_TO_POINTER (4));
+  g_assert_cmpint (heron_message_get_id (message_at (1)), ==, second);
+  g_assert_cmpint (heron_message_get_parent_id (message_at (2)), ==, second);
+  {
+    g_autoptr(GPtrArray) path = heron_store_get_path_sync (heron_chat_get_store (chat),
+                                                           heron_message_get_id (message_at (3)),
+                                                           NULL, NULL);
+    g_assert_cmpuint (path->len, ==, 4);
+    g_assert_cmpint (heron_message_get_id (path->pdata[1]), ==, second);
+  }
+
+  /* Edit the first question: it gets "2/2", and "‹" brings back the whole old branch. */
+  activate ("chat.edit-message", question);
+  send ("Which fish?");
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "Which fish?");
+  want = (RowLabel) { heron_message_get_id (message_at (0)), "2/2" };
+  wait_until (row_shows, &want);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.show-branch", "(xi)",
+                                             heron_message_get_id (message_at (0)), -1));
+  wait_until (idle_with_n, GUINT_TO_POINTER (4));
+  g_assert_cmpint (heron_message_get_id (message_at (0)), ==, question);
+  g_assert_cmpint (heron_message_get_id (message_at (1)), ==, second);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -195,6 +345,7 @@ main (int argc, char *argv[])
   gtk_window_present (GTK_WINDOW (window));
 
   g_test_add_func ("/heron/ui/chat/flow", test_chat_flow);
+  g_test_add_func ("/heron/ui/chat/branches", test_chat_branches);
   ret = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
