@@ -17,6 +17,8 @@
 
 #include <glib/gi18n.h>
 
+#include "heron-conversations.h"
+#include "heron-messages.h"
 #include "heron-web-secrets.h"
 #include "heron-web-turn.h"
 
@@ -650,29 +652,83 @@ heron_web_turn_apply (HeronTurn             *turn,
 char *
 heron_web_turn_describe (HeronWebContextResult *r)
 {
+  g_autofree char *json = NULL;
+
+  if (r == NULL || !worth_storing (r))
+    return NULL;
+  json = heron_web_turn_sources_json (r, HERON_WEB_MODE_AUTO, NULL);
+  return heron_web_turn_describe_json (json);
+}
+
+char *
+heron_web_turn_describe_json (const char *sources_json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *o;
+  JsonArray *notes, *sources;
+  const char *reason, *provider;
+  gboolean offline;
   GString *s;
 
-  if (r == NULL || (!r->searched && !r->offline && r->sources->len == 0
-                    && r->notes->len == 0))
+  if (sources_json == NULL || !json_parser_load_from_data (parser, sources_json, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return NULL;
+  o = json_node_get_object (json_parser_get_root (parser));
+  reason = json_object_get_string_member_with_default (o, "reason", NULL);
+  provider = json_object_get_string_member_with_default (o, "provider_name", NULL);
+  offline = json_object_get_boolean_member_with_default (o, "offline", FALSE);
+  notes = json_object_has_member (o, "notes")
+          && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "notes"))
+          ? json_object_get_array_member (o, "notes") : NULL;
+  sources = json_object_has_member (o, "sources")
+            && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "sources"))
+            ? json_object_get_array_member (o, "sources") : NULL;
+
   s = g_string_new (NULL);
   /* The context says so itself when it knew before searching. */
-  if (r->offline && g_strcmp0 (r->reason, _("Offline: answering from pages read earlier")) != 0)
+  if (offline && g_strcmp0 (reason, _("Offline: answering from pages read earlier")) != 0)
     g_string_append_printf (s, "%s\n", _("Offline — answering from saved pages"));
-  if (r->reason != NULL)
-    g_string_append_printf (s, "%s\n", r->reason);
-  if (r->provider_name != NULL)
+  if (reason != NULL)
+    g_string_append_printf (s, "%s\n", reason);
+  if (provider != NULL)
     {
-      g_string_append_printf (s, _("Answered by %s"), r->provider_name);
+      g_string_append_printf (s, _("Answered by %s"), provider);
       g_string_append_c (s, '\n');
     }
-  for (guint i = 0; i < r->notes->len; i++)
-    g_string_append_printf (s, "%s\n", (const char *) r->notes->pdata[i]);
-  if (r->sources->len == 0)
+  for (guint i = 0; notes != NULL && i < json_array_get_length (notes); i++)
+    {
+      const char *note = json_node_get_string (json_array_get_element (notes, i));
+
+      if (note != NULL)
+        g_string_append_printf (s, "%s\n", note);
+    }
+  if (sources == NULL || json_array_get_length (sources) == 0)
     g_string_append_printf (s, "%s\n", _("No web sources: the answer goes on without them."));
   if (s->len > 0)
     g_string_truncate (s, s->len - 1);
   return g_string_free (s, FALSE);
+}
+
+void
+heron_web_turn_set_message_status (HeronMessage *message,
+                                   const char   *status)
+{
+  g_return_if_fail (HERON_IS_MESSAGE (message));
+
+  if (g_strcmp0 (status, heron_web_turn_get_message_status (message)) == 0)
+    return;
+  g_object_set_data_full (G_OBJECT (message), HERON_WEB_TURN_STATUS_KEY, g_strdup (status),
+                          g_free);
+  /* Views redraw a message on any notify; "sources-json" is the closest property. */
+  g_object_notify (G_OBJECT (message), "sources-json");
+}
+
+const char *
+heron_web_turn_get_message_status (HeronMessage *message)
+{
+  g_return_val_if_fail (HERON_IS_MESSAGE (message), NULL);
+
+  return g_object_get_data (G_OBJECT (message), HERON_WEB_TURN_STATUS_KEY);
 }
 
 HeronCitationCheck *
@@ -736,4 +792,118 @@ heron_web_turn_sources_json (HeronWebContextResult    *r,
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   return json_generator_to_data (gen, NULL);
+}
+
+/* ---- after the answer ------------------------------------------------------------------- */
+
+typedef struct
+{
+  HeronCitationCheck *check;
+  guint               pending;
+  GError             *error;
+} Finish;
+
+static void
+finish_free (Finish *f)
+{
+  g_clear_pointer (&f->check, heron_citation_check_free);
+  g_clear_error (&f->error);
+  g_free (f);
+}
+
+static void
+finish_written (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Finish *f = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!heron_store_write_finish (HERON_STORE (source), result, &error))
+    {
+      if (f->error == NULL)
+        f->error = error;
+      else
+        g_error_free (error);
+    }
+  if (--f->pending > 0)
+    return;
+  if (f->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&f->error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+heron_web_turn_finish_answer_async (HeronStore            *store,
+                                    HeronMessage          *answer,
+                                    HeronWebContextResult *result,
+                                    HeronWebMode           mode,
+                                    GCancellable          *cancellable,
+                                    GAsyncReadyCallback    callback,
+                                    gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *json = NULL;
+  Finish *f;
+  gint64 id;
+
+  g_return_if_fail (store == NULL || HERON_IS_STORE (store));
+  g_return_if_fail (HERON_IS_MESSAGE (answer));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, heron_web_turn_finish_answer_async);
+  f = g_new0 (Finish, 1);
+  g_task_set_task_data (task, f, (GDestroyNotify) finish_free);
+  id = heron_message_get_id (answer);
+  if (result == NULL || !worth_storing (result))
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  f->check = heron_web_turn_check (result, heron_message_get_content (answer));
+  /* A marker that names no source given to the model goes: the stored answer is the clean
+   * text, so the check's offsets fit it. */
+  if (f->check != NULL && f->check->n_removed > 0)
+    {
+      heron_message_set_content (answer, f->check->text);
+      if (store != NULL && id > 0)
+        {
+          f->pending++;
+          heron_store_update_message_async (store, id, f->check->text,
+                                            heron_message_get_reasoning (answer), NULL,
+                                            finish_written, g_object_ref (task));
+        }
+    }
+  json = heron_web_turn_sources_json (result, mode, f->check);
+  heron_message_set_sources_json (answer, json);
+  if (store != NULL && id > 0)
+    {
+      f->pending++;
+      heron_store_set_message_sources_async (store, id, json, NULL, finish_written,
+                                             g_object_ref (task));
+    }
+  if (f->pending == 0)
+    g_task_return_boolean (task, TRUE);
+}
+
+HeronCitationCheck *
+heron_web_turn_finish_answer_finish (GAsyncResult  *result,
+                                     GError       **error)
+{
+  Finish *f;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  f = g_task_get_task_data (G_TASK (result));
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+  if (f->check == NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("The answer had no web sources to check."));
+      return NULL;
+    }
+  return g_steal_pointer (&f->check);
 }

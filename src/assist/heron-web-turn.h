@@ -106,6 +106,8 @@ void                heron_web_turn_apply          (HeronTurn             *turn,
  * offline, each failure, and that the answer goes on without sources. Translated; NULL when
  * web search was off. */
 char               *heron_web_turn_describe       (HeronWebContextResult *result);
+/* The same lines from a stored sources_json (NULL when it is NULL or not an object). */
+char               *heron_web_turn_describe_json  (const char            *sources_json);
 /* Check ANSWER's citations against RESULT's sources (NULL without sources). */
 HeronCitationCheck *heron_web_turn_check          (HeronWebContextResult *result,
                                                    const char            *answer);
@@ -113,5 +115,27 @@ HeronCitationCheck *heron_web_turn_check          (HeronWebContextResult *result
 char               *heron_web_turn_sources_json   (HeronWebContextResult *result,
                                                    HeronWebMode           mode,
                                                    const HeronCitationCheck *check);
+
+/* After the answer: check its citations, remove markers that name no source (ANSWER's
+ * content becomes the clean text), set ANSWER's sources_json with the check, and store both
+ * (STORE may be NULL; ANSWER without an id is not stored). Finish gives the check, or NULL
+ * with G_IO_ERROR_NOT_FOUND when there were no sources (nothing to check), or a store
+ * error. */
+void                heron_web_turn_finish_answer_async  (HeronStore            *store,
+                                                         HeronMessage          *answer,
+                                                         HeronWebContextResult *result,
+                                                         HeronWebMode           mode,
+                                                         GCancellable          *cancellable,
+                                                         GAsyncReadyCallback    callback,
+                                                         gpointer               user_data);
+HeronCitationCheck *heron_web_turn_finish_answer_finish (GAsyncResult          *result,
+                                                         GError               **error);
+
+/* A live status line on a message that is not stored (the web step's progress on the pending
+ * answer); NULL clears it. Views show it above the answer and redraw on notify. */
+#define HERON_WEB_TURN_STATUS_KEY "heron-web-status"
+void                heron_web_turn_set_message_status (HeronMessage *message,
+                                                       const char   *status);
+const char         *heron_web_turn_get_message_status (HeronMessage *message);
 
 G_END_DECLS

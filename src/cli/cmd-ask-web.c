@@ -146,11 +146,22 @@ heron_ask_web_report (HeronAskWeb *web,
   HeronWebContextResult *r = web ? web->result : NULL;
   HeronMessage *answer = heron_turn_get_answer (turn);
   g_autoptr(HeronCitationCheck) check = NULL;
-  g_autofree char *json = NULL;
+  g_autoptr(GAsyncResult) res = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (r == NULL || r->sources->len == 0 || answer == NULL)
+  if (r == NULL || answer == NULL)
     return;
-  check = heron_web_turn_check (r, heron_message_get_content (answer));
+  /* The same step as the app's: check, clean, store with the answer. */
+  heron_web_turn_finish_answer_async (store, answer, r, web->mode, NULL, on_built, &res);
+  while (res == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  check = heron_web_turn_finish_answer_finish (res, &error);
+  if (check == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        heron_cli_error ("ask", "%s", error->message);
+      return;
+    }
   g_print ("\n%s\n", _("Sources:"));
   for (guint i = 0; i < r->sources->len; i++)
     {
@@ -176,8 +187,4 @@ heron_ask_web_report (HeronAskWeb *web,
                c->status == HERON_CITATION_REMOVED ? _("removed (no such source)")
                                                    : _("unverified"), claim);
     }
-  json = heron_web_turn_sources_json (r, web->mode, check);
-  if (heron_message_get_id (answer) > 0)
-    heron_store_set_message_sources_sync (store, heron_message_get_id (answer), json, NULL,
-                                          NULL);
 }
