@@ -2,11 +2,12 @@
  * compiled by kvcache.c for each instruction set (scalar, AVX2, AVX-512) with the ATT_* and
  * V* macros set. Not a public header.
  *
- * One call handles the query rows of one KV head for a block of tokens (all query heads of
+ * One call handles the query rows of one KV head for a block of tokens (the query heads of
  * the GQA group x up to HR_ATT_MAX_ROWS / group tokens), so each K/V row is loaded and
  * converted from F16 once per block instead of once per (token, head). Positions are
- * walked in panels of ATT_PANEL with an online softmax (running max and sum per row), so
- * at most one panel of scores per query row exists. Scores are kept position-major with
+ * walked in panels of ATT_PANEL; each panel is used by the rows in chunks of ATT_CHUNK
+ * (register and L1 blocking) with an online softmax (running max and sum per row), so at
+ * most one panel of scores per query row exists. Scores are kept position-major with
  * the query rows across the vector lanes: the max, the exponentials and the sums of the
  * softmax are then plain vertical operations, with no horizontal reduction anywhere.
  *
@@ -191,26 +192,35 @@ ATT_NAME (attention) (const att_args *a, float *ws)
 {
   const int hd_k = a->hd_k, hd_v = a->hd_v;
   const int R = a->n_group * a->n_tok;
-  const int RP = (R + VL - 1) / VL * VL;
+  const int n_chunks = (R + ATT_CHUNK - 1) / ATT_CHUNK;
   const int n_kv_max = a->n_kv0 + a->n_tok - 1;
-  float *Qt = ws;                                 /* [hd_k][RP] */
-  float *Kf = Qt + (size_t) hd_k * RP;            /* [ATT_PANEL][hd_k] */
-  float *Vf = Kf + (size_t) ATT_PANEL * hd_k;     /* [ATT_PANEL][hd_v] */
-  float *S = Vf + (size_t) ATT_PANEL * hd_v;      /* [ATT_PANEL][RP] */
-  float *mx = S + (size_t) ATT_PANEL * RP;
-  float *sum = mx + RP, *corr = sum + RP, *lim = corr + RP;
-  float *O = lim + RP;                            /* [R][hd_v] */
+  float *Qt = ws;                                       /* per chunk: [hd_k][RPc] */
+  float *Kf = Qt + (size_t) n_chunks * hd_k * ATT_CHUNK; /* [ATT_PANEL][hd_k] */
+  float *Vf = Kf + (size_t) ATT_PANEL * hd_k;           /* [ATT_PANEL][hd_v] */
+  float *S = Vf + (size_t) ATT_PANEL * hd_v;            /* [ATT_PANEL][RPc] */
+  float *mx = S + (size_t) ATT_PANEL * ATT_CHUNK;       /* [n_chunks * ATT_CHUNK] each */
+  float *sum = mx + (size_t) n_chunks * ATT_CHUNK;
+  float *corr = sum + (size_t) n_chunks * ATT_CHUNK;
+  float *lim = corr + (size_t) n_chunks * ATT_CHUNK;
+  float *O = lim + (size_t) n_chunks * ATT_CHUNK;       /* [R][hd_v] */
 
-  for (int r = 0; r < RP; r++)
+  for (int ch = 0; ch < n_chunks; ch++)
     {
-      int t = r / a->n_group, g = r % a->n_group;
-      const float *q = a->q + (size_t) t * a->q_stride + (size_t) g * hd_k;
-      for (int d = 0; d < hd_k; d++)
-        Qt[(size_t) d * RP + r] = r < R ? q[d] * a->scale : 0.0f;
-      mx[r] = -INFINITY;
-      sum[r] = 0;
-      /* padding rows attend everything: they stay finite and are never read */
-      lim[r] = (float) (r < R ? a->n_kv0 + t : n_kv_max);
+      int r0 = ch * ATT_CHUNK, nr = R - r0 < ATT_CHUNK ? R - r0 : ATT_CHUNK;
+      int RPc = (nr + VL - 1) / VL * VL;
+      float *Qc = Qt + (size_t) ch * hd_k * ATT_CHUNK;
+      for (int i = 0; i < RPc; i++)
+        {
+          int r = r0 + i, t = r / a->n_group, g = r % a->n_group;
+          const float *q = a->q + (size_t) t * a->q_stride + (size_t) g * hd_k;
+          for (int d = 0; d < hd_k; d++)
+            Qc[(size_t) d * RPc + i] = i < nr ? q[d] * a->scale : 0.0f;
+          mx[r] = -INFINITY;
+          sum[r] = 0;
+          /* padding rows attend what the chunk's last row does: they stay finite and are
+           * never read */
+          lim[r] = (float) (a->n_kv0 + (i < nr ? t : (r0 + nr - 1) / a->n_group));
+        }
     }
   memset (O, 0, (size_t) R * hd_v * sizeof (float));
 
@@ -219,12 +229,24 @@ ATT_NAME (attention) (const att_args *a, float *ws)
       int np = n_kv_max - j0 < ATT_PANEL ? n_kv_max - j0 : ATT_PANEL;
       const float *Kp, *Vp;
       size_t ks, vs;
-      bool masked = j0 + np > a->n_kv0;
 
+      /* each K/V row is converted once here for every query row of every chunk */
       if (a->f16)
         {
           for (int j = 0; j < np; j++)
             {
+              /* the next panel's rows, from L3 while this one is computed */
+              if (j0 + ATT_PANEL + j < n_kv_max)
+                {
+                  const char *kn = (const char *) ((const uint16_t *) a->K
+                                                   + (size_t) (j0 + ATT_PANEL + j) * a->k_stride);
+                  const char *vn = (const char *) ((const uint16_t *) a->V
+                                                   + (size_t) (j0 + ATT_PANEL + j) * a->v_stride);
+                  for (int o = 0; o < hd_k * 2; o += 64)
+                    __builtin_prefetch (kn + o);
+                  for (int o = 0; o < hd_v * 2; o += 64)
+                    __builtin_prefetch (vn + o);
+                }
               CVT_F16 (Kf + (size_t) j * hd_k,
                        (const uint16_t *) a->K + (size_t) (j0 + j) * a->k_stride, hd_k);
               CVT_F16 (Vf + (size_t) j * hd_v,
@@ -243,34 +265,47 @@ ATT_NAME (attention) (const att_args *a, float *ws)
           vs = a->v_stride;
         }
 
-      ATT_NAME (scores) (Kp, ks, np, hd_k, Qt, RP, S);
-
-      for (int rv = 0; rv < RP; rv += VL)
+      for (int ch = 0; ch < n_chunks; ch++)
         {
-          VF lv = VLOAD (lim + rv), m = VLOAD (mx + rv), pm = m, ls = VZERO (), c;
-          for (int j = 0; j < np; j++)
-            {
-              VF s = VLOAD (S + (size_t) j * RP + rv);
-              if (masked)
-                {
-                  s = VMASK_NINF (s, VSET1 ((float) (j0 + j)), lv);
-                  VSTORE (S + (size_t) j * RP + rv, s);
-                }
-              pm = VMAX (pm, s);
-            }
-          c = VEXP (VSUB (m, pm));
-          for (int j = 0; j < np; j++)
-            {
-              VF p = VEXP (VSUB (VLOAD (S + (size_t) j * RP + rv), pm));
-              VSTORE (S + (size_t) j * RP + rv, p);
-              ls = VADD (ls, p);
-            }
-          VSTORE (sum + rv, VADD (VMUL (VLOAD (sum + rv), c), ls));
-          VSTORE (mx + rv, pm);
-          VSTORE (corr + rv, c);
-        }
+          int r0 = ch * ATT_CHUNK, nr = R - r0 < ATT_CHUNK ? R - r0 : ATT_CHUNK;
+          int RPc = (nr + VL - 1) / VL * VL;
+          int first_lim = a->n_kv0 + r0 / a->n_group;
+          int last_lim = a->n_kv0 + (r0 + nr - 1) / a->n_group;
+          int npc = last_lim - j0 < np ? last_lim - j0 : np;   /* positions any row needs */
+          bool masked = j0 + npc > first_lim;
+          float *mxc = mx + r0, *sumc = sum + r0, *corrc = corr + r0, *limc = lim + r0;
 
-      ATT_NAME (pv) (Vp, vs, np, S, RP, corr, O, R, hd_v);
+          if (npc <= 0)
+            continue;       /* causal: no row of this chunk sees this panel */
+          ATT_NAME (scores) (Kp, ks, npc, hd_k, Qt + (size_t) ch * hd_k * ATT_CHUNK, RPc, S);
+
+          for (int rv = 0; rv < RPc; rv += VL)
+            {
+              VF lv = VLOAD (limc + rv), m = VLOAD (mxc + rv), pm = m, ls = VZERO (), c;
+              for (int j = 0; j < npc; j++)
+                {
+                  VF s = VLOAD (S + (size_t) j * RPc + rv);
+                  if (masked)
+                    {
+                      s = VMASK_NINF (s, VSET1 ((float) (j0 + j)), lv);
+                      VSTORE (S + (size_t) j * RPc + rv, s);
+                    }
+                  pm = VMAX (pm, s);
+                }
+              c = VEXP (VSUB (m, pm));
+              for (int j = 0; j < npc; j++)
+                {
+                  VF p = VEXP (VSUB (VLOAD (S + (size_t) j * RPc + rv), pm));
+                  VSTORE (S + (size_t) j * RPc + rv, p);
+                  ls = VADD (ls, p);
+                }
+              VSTORE (sumc + rv, VADD (VMUL (VLOAD (sumc + rv), c), ls));
+              VSTORE (mxc + rv, pm);
+              VSTORE (corrc + rv, c);
+            }
+
+          ATT_NAME (pv) (Vp, vs, npc, S, RPc, corrc, O + (size_t) r0 * hd_v, nr, hd_v);
+        }
     }
 
   for (int r = 0; r < R; r++)

@@ -17,6 +17,7 @@
  * ========================================================================== */
 
 #define ATT_PANEL 64
+#define ATT_CHUNK 64
 
 typedef struct {
   const void *K, *V;           /* row 0 of this KV head (F16 or F32) */
@@ -173,10 +174,12 @@ cvt_f16_avx2 (float *dst, const uint16_t *src, int n)
 
 #define AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"
 
+/* The same polynomial; vscalefps applies 2^n exactly (underflow included), the mask gives
+ * exact zeros below e^-87.3 (masked scores are -inf) and avoids slow denormals. */
 __attribute__ ((target (AVX512_TARGET))) static inline __m512
 exp_avx512 (__m512 x)
 {
-  __mmask16 tiny = _mm512_cmp_ps_mask (x, _mm512_set1_ps (EXP_LO), _CMP_LT_OQ);
+  __mmask16 ok = _mm512_cmp_ps_mask (x, _mm512_set1_ps (EXP_LO), _CMP_GE_OQ);
   x = _mm512_min_ps (x, _mm512_set1_ps (EXP_HI));
   __m512 n = _mm512_roundscale_ps (_mm512_mul_ps (x, _mm512_set1_ps (EXP_LOG2E)),
                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -190,9 +193,7 @@ exp_avx512 (__m512 x)
   p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_C2));
   p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
   p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (1.0f));
-  __m512i e = _mm512_slli_epi32 (_mm512_add_epi32 (_mm512_cvtps_epi32 (n),
-                                                   _mm512_set1_epi32 (127)), 23);
-  return _mm512_maskz_mov_ps ((__mmask16) ~tiny, _mm512_mul_ps (p, _mm512_castsi512_ps (e)));
+  return _mm512_maskz_scalef_ps (ok, p, n);
 }
 
 __attribute__ ((target (AVX512_TARGET))) static void
@@ -456,8 +457,8 @@ hr_attention_head (const hr_kvcache *c, int32_t layer, int32_t kv_head, int32_t 
 size_t
 hr_attention_scratch_floats (int32_t hd_k, int32_t hd_v)
 {
-  size_t RP = HR_ATT_MAX_ROWS;
-  return (size_t) hd_k * RP + (size_t) ATT_PANEL * (hd_k + hd_v) + (size_t) ATT_PANEL * RP
+  size_t RP = (HR_ATT_MAX_ROWS + ATT_CHUNK - 1) / ATT_CHUNK * ATT_CHUNK;
+  return (size_t) hd_k * RP + (size_t) ATT_PANEL * (hd_k + hd_v) + (size_t) ATT_PANEL * ATT_CHUNK
          + 4 * RP + RP * (size_t) hd_v;
 }
 

@@ -43,7 +43,7 @@ void hr_attention_head (const hr_kvcache *c, int32_t layer, int32_t kv_head, int
                         float *scores, float *out);
 
 /* At most this many query rows (heads x tokens) per hr_attention_group call. */
-#define HR_ATT_MAX_ROWS 64
+#define HR_ATT_MAX_ROWS 256
 
 /* Floats of scratch one hr_attention_group call needs (per thread). */
 size_t hr_attention_scratch_floats (int32_t hd_k, int32_t hd_v);

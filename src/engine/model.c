@@ -961,16 +961,20 @@ run_attention (hr_context *c, int l, int32_t T, int32_t pos0)
   int32_t group = m->n_head / m->n_head_kv;
   int32_t heads = group < HR_ATT_MAX_ROWS ? group : HR_ATT_MAX_ROWS;
   int32_t n_chunks = (group + heads - 1) / heads;
-  int32_t tok_blk = HR_ATT_MAX_ROWS / heads;
+  int32_t max_blk = HR_ATT_MAX_ROWS / heads;
   int nth = hr_pool_n_threads (c->pool);
+  int64_t per_block = (int64_t) m->n_head_kv * n_chunks;
+  int64_t n_blocks = (T + max_blk - 1) / max_blk;
   attn_job j = { .c = c, .layer = l, .n_tok = T, .pos0 = pos0, .heads = heads };
 
-  /* Smaller token blocks when there would be too few items to keep every thread busy. */
-  while (tok_blk > 1
-         && (int64_t) ((T + tok_blk - 1) / tok_blk) * m->n_head_kv * n_chunks < 2 * nth)
-    tok_blk /= 2;
-  j.tok_blk = tok_blk;
-  j.n_items = (int64_t) ((T + tok_blk - 1) / tok_blk) * m->n_head_kv * n_chunks;
+  /* As few token blocks as keep every thread busy: each block reads and converts the K/V
+   * rows once for all its tokens. */
+  if (n_blocks * per_block < nth)
+    n_blocks = (nth + per_block - 1) / per_block;
+  if (n_blocks > T)
+    n_blocks = T;
+  j.tok_blk = (int32_t) ((T + n_blocks - 1) / n_blocks);
+  j.n_items = (int64_t) ((T + j.tok_blk - 1) / j.tok_blk) * per_block;
   atomic_init (&j.next, 0);
   if (j.n_items == 1)
     attention_job (&j, 0, 1);

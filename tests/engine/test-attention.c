@@ -133,7 +133,7 @@ check_shape (hr_type type, const shape *sh, int n_kv0, int n_tok, GRand *rng)
 
   for (guint l = 0; l < G_N_ELEMENTS (levels); l++)
     {
-      double worst = 0, worst_head = 0;
+      double worst = 0, worst_head = 0, head_err = 0;
 
       if (!set_level (levels[l]))
         continue;
@@ -160,16 +160,21 @@ check_shape (hr_type type, const shape *sh, int n_kv0, int n_tok, GRand *rng)
                     g_assert_true (isfinite (oh[i]));
                     worst = MAX (worst, fabs (oh[i] - ref[i]));
                     worst_head = MAX (worst_head, fabs (oh[i] - head[i]));
+                    head_err = MAX (head_err, fabs (head[i] - ref[i]));
                   }
               }
         }
-      /* values are in [-1, 1]: absolute errors are relative to the range */
+      /* Values are in [-1, 1], so absolute errors are relative to the range. Scores reach
+       * about 40 here (large keys, head size 128): float rounding of them gives errors of a
+       * few 1e-6, as in the one-head float reference; no worse than twice its error. */
       if (g_test_verbose ())
         g_test_message ("%s %s hd %d/%d group %d n_kv0 %d n_tok %d: %.3g vs double, "
-                        "%.3g vs per-head", levels[l], hr_type_name (type), sh->hd_k,
-                        sh->hd_v, sh->group, n_kv0, n_tok, worst, worst_head);
-      g_assert_cmpfloat (worst, <, 3e-6);
-      g_assert_cmpfloat (worst_head, <, 3e-6);
+                        "%.3g vs per-head (per-head vs double %.3g)", levels[l],
+                        hr_type_name (type), sh->hd_k, sh->hd_v, sh->group, n_kv0, n_tok,
+                        worst, worst_head, head_err);
+      g_assert_cmpfloat (worst, <, 1e-5);
+      g_assert_cmpfloat (worst, <=, 2 * head_err + 1e-6);
+      g_assert_cmpfloat (worst_head, <, 1e-5);
     }
   hr_quants_set_level (NULL);
   hr_kvcache_free (&c);
@@ -196,6 +201,7 @@ test_group (gconstpointer data)
   };
   static const int cases[][2] = { /* n_kv0, n_tok */
     { 1, 1 }, { 1, 9 }, { 5, 3 }, { 63, 2 }, { 64, 1 }, { 65, 1 }, { 130, 4 }, { 200, 9 },
+    { 1, 40 }, { 100, 30 },
   };
   GRand *rng = g_rand_new_with_seed (4);
 
