@@ -1163,6 +1163,50 @@ bench_tg (hr_context *c, hr_rng *r, const hr_vocab *v, int32_t n_vocab, int32_t 
   return n_gen / (now_s () - t0);
 }
 
+/* What a user waits for before the first word: mmap load (t0 is taken before it), a context,
+ * a short chat prompt formatted with the model's template and tokenized, its prefill and
+ * one sampled token. Returns the prompt's token count, or -1 on error. */
+static int32_t
+first_token (hr_model *m, hr_context *c, char *err, size_t errlen)
+{
+  hr_chat_family family = hr_chat_detect (hr_model_chat_template (m));
+  hr_chat_msg msg = { "user", "Hello! Can you help me plan a short trip to the mountains?" };
+  g_autofree hr_token *ids = NULL;
+  hr_sampler_params sp;
+  hr_sampler *smp;
+  char *text = hr_chat_format (family, &msg, 1, TRUE);
+  int32_t need, n;
+  hr_token probe[1];
+
+  if (text == NULL)
+    {
+      g_strlcpy (err, "cannot format the chat prompt", errlen);
+      return -1;
+    }
+  need = hr_chat_tokenize (hr_model_vocab (m), family, text, probe, 1);
+  ids = g_new (hr_token, MAX (need, 1));
+  n = need > 0 ? hr_chat_tokenize (hr_model_vocab (m), family, text, ids, need) : 0;
+  free (text);
+  if (n <= 0 || n >= hr_context_n_ctx (c))
+    {
+      g_strlcpy (err, "cannot tokenize the chat prompt", errlen);
+      return -1;
+    }
+  hr_context_truncate (c, 0);
+  if (hr_decode (c, ids, n, err, errlen) != HR_OK)
+    return -1;
+  hr_sampler_params_default (&sp);
+  smp = hr_sampler_new (&sp, hr_model_n_vocab (m));
+  if (smp == NULL)
+    {
+      g_strlcpy (err, "out of memory", errlen);
+      return -1;
+    }
+  (void) hr_sampler_sample (smp, hr_context_logits (c));
+  hr_sampler_free (smp);
+  return n;
+}
+
 static void
 json_string (GString *s, const char *str)
 {
@@ -1217,8 +1261,8 @@ heron_cmd_bench (HeronCliContext *ctx, int argc, char **argv)
   hr_context *c = NULL;
   const hr_vocab *v;
   char err[HR_ERR_LEN] = "";
-  double t_load, mean, sd;
-  int32_t n_vocab;
+  double t_load, t_start, t_first, mean, sd;
+  int32_t n_vocab, n_first;
   int status = 0;
   hr_rng rng;
   hr_model_info info;
@@ -1243,14 +1287,21 @@ heron_cmd_bench (HeronCliContext *ctx, int argc, char **argv)
                                   "and 1000"));
       return 2;
     }
+  t_start = now_s ();
   m = load_model ("bench", model, threads, &t_load);
   if (m == NULL)
     return 1;
   status = 1;
   /* Room for the larger run, as llama-bench sizes its context n_prompt + n_gen. */
-  c = new_context ("bench", m, MAX (n_prompt + n_gen, 16), threads, FALSE);
+  c = new_context ("bench", m, MAX (n_prompt + n_gen, 128), threads, FALSE);
   if (c == NULL)
     goto out;
+  if ((n_first = first_token (m, c, err, sizeof err)) < 0)
+    {
+      heron_cli_error ("bench", "%s", err);
+      goto out;
+    }
+  t_first = now_s () - t_start;
   v = hr_model_vocab (m);
   n_vocab = hr_model_n_vocab (m);
   hr_rng_seed (&rng, 1234);
@@ -1292,9 +1343,10 @@ heron_cmd_bench (HeronCliContext *ctx, int argc, char **argv)
       g_string_append_printf (s, ",\n  \"model_size\": %" G_GUINT64_FORMAT ",\n"
                               "  \"model_n_params\": %" G_GUINT64_FORMAT ",\n"
                               "  \"n_threads\": %d,\n  \"repetitions\": %d,\n"
-                              "  \"load_s\": %.4f,\n",
+                              "  \"load_s\": %.4f,\n  \"load_first_token_s\": %.4f,\n"
+                              "  \"first_prompt_tokens\": %d,\n",
                               have_info ? info.file_size : 0, have_info ? info.n_params : 0,
-                              threads, reps, t_load);
+                              threads, reps, t_load, t_first, n_first);
       json_series (s, "pp", n_prompt, pp, n_prompt > 0 ? reps : 0);
       g_string_append (s, ",\n");
       json_series (s, "tg", n_gen, tg, n_gen > 0 ? reps : 0);
@@ -1308,6 +1360,8 @@ heron_cmd_bench (HeronCliContext *ctx, int argc, char **argv)
       g_print ("model: %s (%s, %s)\nthreads: %d%s, repetitions: %d, load: %.2f s\n", model,
                hr_model_arch (m), have_info && info.file_type_name ? info.file_type_name : "?",
                threads, threads == 0 ? " (automatic)" : "", reps, t_load);
+      g_print ("load+first token: %.0f ms (load, a %d-token chat prompt, one sampled token)\n",
+               t_first * 1e3, n_first);
       if (n_prompt > 0)
         {
           mean_sd (pp, reps, &mean, &sd);
