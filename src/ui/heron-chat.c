@@ -29,6 +29,7 @@
 #include "heron-model-picker.h"
 #include "heron-scripted-backend.h"
 #include "heron-search.h"
+#include "heron-title.h"
 #include "heron-turn.h"
 #include "heron-window.h"
 
@@ -53,6 +54,7 @@ struct _HeronChat
   gint64                  editing_id;     /* user message being edited, or 0 */
   gint64                  jump_to;        /* message to show once loaded, or 0 */
   gboolean                loading;        /* the local model is still loading */
+  GCancellable           *title_cancellable; /* the model writing a title, or NULL */
   gboolean                saw_delta;
 };
 
@@ -413,6 +415,77 @@ hit_activated_cb (HeronChat     *self,
 
 /* ---- turns ----------------------------------------------------------------------------- */
 
+/* ---- titles by the model (heron-title.h) ---------------------------------------------- */
+
+static void
+cancel_title (HeronChat *self)
+{
+  if (self->title_cancellable != NULL)
+    g_cancellable_cancel (self->title_cancellable);
+  g_clear_object (&self->title_cancellable);
+}
+
+static void
+title_shown_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+
+  heron_conversation_list_reload_finish (HERON_CONVERSATION_LIST (source), result, NULL);
+  if (self->window != NULL)
+    update_title (self);
+}
+
+static void
+title_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = heron_title_generate_finish (result, &error);
+
+  /* Whatever went wrong, the question's title stays: nothing to tell the user. */
+  g_debug ("model title: %s", title != NULL ? title : error->message);
+  if (title == NULL || self->window == NULL || self->conversations == NULL)
+    return;
+  heron_conversation_list_reload_async (self->conversations, self->cancellable,
+                                        title_shown_cb, g_object_ref (self));
+}
+
+/* After the first answer of a conversation that still has its question's title, when the
+ * user allows it (model-titles), a short request asks the model for a title. */
+static void
+maybe_title_by_model (HeronChat *self)
+{
+  g_autoptr(GPtrArray) history = NULL;
+  g_autofree char *question_title = NULL;
+  HeronConversation *c;
+  gint64 id = current_id (self);
+
+  if (self->messages == NULL || self->backend == NULL || id == 0
+      || g_list_model_get_n_items (G_LIST_MODEL (self->messages)) != 2
+      || !g_settings_get_boolean (self->settings, "model-titles"))
+    return;
+  history = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < 2; i++)
+    g_ptr_array_add (history, g_list_model_get_item (G_LIST_MODEL (self->messages), i));
+  c = find_conversation (self, id);
+  if (c == NULL || heron_message_get_role (history->pdata[0]) != HERON_ROLE_USER
+      || heron_message_get_state (history->pdata[1]) != HERON_MESSAGE_COMPLETE)
+    return;
+  question_title = heron_conversation_make_title (heron_message_get_content (history->pdata[0]),
+                                                  HERON_TURN_TITLE_CHARS);
+  if (g_strcmp0 (heron_conversation_get_title (c), question_title) != 0)
+    return;
+  cancel_title (self);
+  self->title_cancellable = g_cancellable_new ();
+  heron_title_generate_async (self->backend, self->store, id,
+                              heron_conversation_get_system_prompt (c), history,
+                              self->title_cancellable, title_done_cb, g_object_ref (self));
+}
+
 static void
 turn_done_cb (GObject      *source,
               GAsyncResult *result,
@@ -439,6 +512,8 @@ turn_done_cb (GObject      *source,
            : error->message);
   if (self->window == NULL)
     return;
+  if (error == NULL)
+    maybe_title_by_model (self);
   update_title (self);
   update_state (self);
   /* The finished answer grows its buttons and stats line: keep them in view. */
@@ -480,6 +555,8 @@ start_turn (HeronChat *self)
   if (heron_chat_get_running (self))
     return FALSE;
   g_set_object (&self->turn_cancellable, g_cancellable_new ());
+  /* The next question goes first (a local model would queue it behind the title). */
+  cancel_title (self);
   apply_model_routing (self);
   {
     g_autofree char *prompt = g_settings_get_string (self->settings, "system-prompt");
@@ -678,6 +755,7 @@ rename_response_cb (AdwMessageDialog *dialog,
 
   if (g_strcmp0 (response, "rename") != 0 || *title == '\0')
     return;
+  cancel_title (self);
   heron_store_rename_conversation_async (self->store, id, title, self->cancellable,
                                          write_done_cb, g_object_ref (self));
 }
@@ -1261,6 +1339,7 @@ heron_chat_dispose (GObject *object)
     g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->turn_cancellable);
   g_clear_object (&self->search_cancellable);
+  cancel_title (self);
   g_clear_object (&self->turn);
   g_clear_object (&self->messages);
   g_clear_object (&self->conversations);
