@@ -22,6 +22,7 @@
 #include "heron-local-backend.h"
 #include "heron-models.h"
 #include "heron-scripted-backend.h"
+#include "heron-title.h"
 #include "heron-turn.h"
 
 typedef struct
@@ -130,6 +131,47 @@ make_backend (const char *data_dir, const char *model, int n_ctx, int threads, A
   return HERON_BACKEND (g_steal_pointer (&local));
 }
 
+/* --title-by-model: after the first answer of a new conversation, the model titles it
+ * (heron-title.h), as the app does when its model-titles setting is on. */
+typedef struct
+{
+  GMainLoop *loop;
+  char      *title;
+  GError    *error;
+} TitleWait;
+
+static void
+title_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  TitleWait *w = user_data;
+
+  w->title = heron_title_generate_finish (result, &w->error);
+  g_main_loop_quit (w->loop);
+}
+
+static void
+title_by_model (HeronBackend *backend, HeronStore *store, HeronTurn *turn, const char *system,
+                AskState *st)
+{
+  g_autoptr(GPtrArray) history = g_ptr_array_new ();
+  TitleWait w = { st->loop, NULL, NULL };
+
+  if (heron_turn_get_question (turn) == NULL || heron_turn_get_answer (turn) == NULL)
+    return;
+  g_ptr_array_add (history, heron_turn_get_question (turn));
+  g_ptr_array_add (history, heron_turn_get_answer (turn));
+  heron_title_generate_async (backend, store, heron_turn_get_conversation_id (turn), system,
+                              history, st->cancellable, title_done, &w);
+  g_main_loop_run (st->loop);
+  /* A title that could not be made is not a failure: the question's title stays. */
+  if (w.title != NULL)
+    g_printerr ("title: %s\n", w.title);
+  else
+    g_debug ("no model title: %s", w.error->message);
+  g_free (w.title);
+  g_clear_error (&w.error);
+}
+
 int
 heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
 {
@@ -140,7 +182,7 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
   int n_predict = 0, n_ctx = 0, threads = 0;
   g_autofree char *web_mode = NULL, *providers = NULL;
   g_auto(GStrv) base_urls = NULL;
-  gboolean allow_private = FALSE;
+  gboolean allow_private = FALSE, model_title = FALSE;
   HeronAskWeb *web = NULL;
   GOptionEntry entries[] = {
     { "web", 0, 0, G_OPTION_ARG_STRING, &web_mode,
@@ -163,6 +205,9 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
     { "ctx-size", 0, 0, G_OPTION_ARG_INT, &n_ctx, N_("Context size in tokens"), N_("N") },
     { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: physical cores)"),
       N_("N") },
+    { "title-by-model", 0, 0, G_OPTION_ARG_NONE, &model_title,
+      N_("Let the model title a new conversation after its first answer (printed on stderr "
+         "as “title: TITLE”; the question stays the title when it cannot)"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) octx = g_option_context_new (_("QUESTION"));
@@ -259,6 +304,8 @@ heron_cmd_ask (HeronCliContext *ctx, int argc, char **argv)
   if (st.ok)
     heron_ask_web_report (web, store, turn);
   fflush (stdout);
+  if (st.ok && model_title && conversation == 0)
+    title_by_model (backend, store, turn, system, &st);
   if (heron_turn_get_conversation_id (turn) > 0)
     g_printerr ("conversation: %" G_GINT64_FORMAT "\n", heron_turn_get_conversation_id (turn));
   if (st.ok)

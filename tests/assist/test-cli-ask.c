@@ -116,6 +116,33 @@ test_ask_and_follow_up (void)
   run_clear (&b);
 }
 
+/* --title-by-model: the model's answer to the title request (the scripted backend says the
+ * same text again) becomes the title, cleaned, printed and stored. */
+static void
+test_title_by_model (void)
+{
+  g_autofree char *data = g_build_filename (dir, "d-title", NULL);
+  g_autofree char *title_script = g_build_filename (dir, "title.txt", NULL);
+  g_autofree char *spec = g_strdup_printf ("scripted:%s:1:3", title_script);
+  g_autoptr(HeronStore) store = NULL;
+  g_autoptr(HeronConversation) conv = NULL;
+  g_autoptr(GError) error = NULL;
+  Run a;
+
+  g_assert_true (g_file_set_contents (title_script, "\"Heron Diets.\"", -1, NULL));
+  a = run_cli (spec, data, (const char *[]) { "--title-by-model", "What do herons eat?",
+                                              NULL });
+  g_assert_cmpint (a.status, ==, 0);
+  g_assert_nonnull (strstr (a.err, "title: Heron Diets\n"));
+  store = heron_store_open_sync (data, NULL, &error);
+  g_assert_no_error (error);
+  conv = heron_store_get_conversation_sync (store, conversation_from_stderr (a.err), NULL,
+                                            &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (heron_conversation_get_title (conv), ==, "Heron Diets");
+  run_clear (&a);
+}
+
 static void
 test_exit_codes (void)
 {
@@ -250,6 +277,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/heron/assist/cli-ask/ask-and-follow-up", test_ask_and_follow_up);
   g_test_add_func ("/heron/assist/cli-ask/exit-codes", test_exit_codes);
+  g_test_add_func ("/heron/assist/cli-ask/title-by-model", test_title_by_model);
   g_test_add_func ("/heron/assist/cli-ask/sigint", test_sigint);
   status = g_test_run ();
   test_rm_rf (dir);
