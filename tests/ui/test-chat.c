@@ -320,6 +320,86 @@ test_chat_branches (void)
   g_assert_cmpint (heron_message_get_id (message_at (1)), ==, second);
 }
 
+/* ---- titles by the model -------------------------------------------------------------- */
+
+typedef struct
+{
+  gint64      id;
+  const char *title;
+} TitleIs;
+
+static gboolean
+stored_title_is (gpointer data)
+{
+  TitleIs *t = data;
+  g_autoptr(HeronConversation) c = heron_store_get_conversation_sync (
+    heron_chat_get_store (chat), t->id, NULL, NULL);
+
+  return !heron_chat_get_running (chat) && c != NULL
+         && g_strcmp0 (heron_conversation_get_title (c), t->title) == 0;
+}
+
+/* The sidebar row of conversation ID shows TITLE (the list object follows the store). */
+static gboolean
+listed_title_is (gpointer data)
+{
+  TitleIs *t = data;
+  GListModel *list = heron_sidebar_get_model (heron_window_get_sidebar (window));
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(HeronConversation) c = g_list_model_get_item (list, i);
+
+      if (heron_conversation_get_id (c) == t->id)
+        return g_strcmp0 (heron_conversation_get_title (c), t->title) == 0;
+    }
+  return FALSE;
+}
+
+static gboolean
+spin_for (gpointer data)
+{
+  gint64 *end = data;
+
+  return g_get_monotonic_time () >= *end;
+}
+
+/* With model-titles on, the first answer is followed by a title request and the cleaned
+ * title replaces the question's; with it off, the question's title stays. */
+static void
+test_chat_model_title (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(HeronScriptedBackend) backend = heron_scripted_backend_new ("**Grey Herons.**", 1,
+                                                                        4);
+  TitleIs want;
+  gint64 end;
+
+  wait_until (store_ready, NULL);
+  heron_chat_set_backend (chat, HERON_BACKEND (backend));
+  g_settings_set_boolean (settings, "model-titles", TRUE);
+  heron_chat_new_conversation (chat);
+  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  send ("Which herons live in Europe?");
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  want = (TitleIs) { heron_message_get_conversation_id (message_at (0)), "Grey Herons" };
+  wait_until (stored_title_is, &want);
+  wait_until (listed_title_is, &want);
+
+  /* Off: nothing is asked, the question's title stays (checked after a while). */
+  g_settings_set_boolean (settings, "model-titles", FALSE);
+  heron_chat_new_conversation (chat);
+  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  send ("Which storks live in Europe?");
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  wait_until (spin_for, &end);
+  want = (TitleIs) { heron_message_get_conversation_id (message_at (0)),
+                     "Which storks live in Europe?" };
+  g_assert_true (stored_title_is (&want));
+  g_settings_set_boolean (settings, "model-titles", TRUE);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -346,6 +426,7 @@ main (int argc, char *argv[])
 
   g_test_add_func ("/heron/ui/chat/flow", test_chat_flow);
   g_test_add_func ("/heron/ui/chat/branches", test_chat_branches);
+  g_test_add_func ("/heron/ui/chat/model-title", test_chat_model_title);
   ret = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
