@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "heron-composer-private.h"
+#include "heron-web-mode-button.h"
 
 struct _HeronComposer
 {
@@ -21,6 +22,7 @@ struct _HeronComposer
   GtkTextView *text_view;
   GtkLabel    *placeholder;
   GtkButton   *send_button;
+  GtkWidget   *web_mode_button;  /* owned by the template's box */
 
   /* TRUE while an input method shows uncommitted text (pinyin, compose sequences) */
   guint        preedit_active : 1;
@@ -199,10 +201,33 @@ heron_composer_class_init (HeronComposerClass *klass)
   gtk_widget_class_set_css_name (widget_class, "heroncomposer");
 }
 
+/* ---- web search mode (the chat stores it per conversation) ---- */
+
+static void
+heron_composer_add_web_mode_button (HeronComposer *self)
+{
+  GtkWidget *box = gtk_widget_get_parent (GTK_WIDGET (self->send_button));
+
+  self->web_mode_button = heron_web_mode_button_new ();
+  gtk_widget_set_valign (self->web_mode_button, GTK_ALIGN_END);
+  gtk_widget_set_margin_bottom (self->web_mode_button, 3);
+  gtk_widget_set_margin_start (self->web_mode_button, 3);
+  gtk_box_prepend (GTK_BOX (box), self->web_mode_button);
+}
+
+HeronWebModeButton *
+heron_composer_get_web_mode_button (HeronComposer *self)
+{
+  g_return_val_if_fail (HERON_IS_COMPOSER (self), NULL);
+
+  return HERON_WEB_MODE_BUTTON (self->web_mode_button);
+}
+
 static void
 heron_composer_init (HeronComposer *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  heron_composer_add_web_mode_button (self);
 
   g_signal_connect_object (gtk_text_view_get_buffer (self->text_view), "changed",
                            G_CALLBACK (heron_composer_update), self, G_CONNECT_SWAPPED);

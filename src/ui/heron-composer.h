@@ -6,6 +6,8 @@
 
 #include <gtk/gtk.h>
 
+#include "heron-web-mode-button.h"
+
 G_BEGIN_DECLS
 
 #define HERON_TYPE_COMPOSER (heron_composer_get_type ())
@@ -18,5 +20,7 @@ void       heron_composer_set_text (HeronComposer *self,
                                     const char    *text);
 void       heron_composer_set_busy (HeronComposer *self,
                                     gboolean       busy);
+/* The web search selector at the start of the composer (Off / Auto / Always). */
+HeronWebModeButton *heron_composer_get_web_mode_button (HeronComposer *self);
 
 G_END_DECLS
