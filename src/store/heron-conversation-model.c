@@ -16,6 +16,7 @@ struct _HeronConversationModel
   HeronStore *store;
   gint64      conversation_id;
   GPtrArray  *items;
+  guint       n_changes;   /* appends and truncations, so a load can tell it is stale */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -171,6 +172,14 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
+  /* A turn appended or truncated meanwhile: its live messages (an answer that streams
+   * into its object) must stay; what was read is older than what is shown. */
+  if (GPOINTER_TO_UINT (g_task_get_task_data (task)) != self->n_changes)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                               "the conversation changed while it was read");
+      return;
+    }
   replace_items (self->items, G_LIST_MODEL (self), messages);
   g_task_return_boolean (task, TRUE);
 }
@@ -184,6 +193,7 @@ heron_conversation_model_load_async (HeronConversationModel *self, GCancellable 
   g_return_if_fail (HERON_IS_CONVERSATION_MODEL (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, heron_conversation_model_load_async);
+  g_task_set_task_data (task, GUINT_TO_POINTER (self->n_changes), NULL);
   heron_store_get_messages_async (self->store, self->conversation_id, cancellable, load_done,
                                   task);
 }
@@ -202,6 +212,7 @@ heron_conversation_model_append (HeronConversationModel *self, HeronMessage *mes
   g_return_if_fail (HERON_IS_CONVERSATION_MODEL (self));
   g_return_if_fail (HERON_IS_MESSAGE (message));
   g_ptr_array_add (self->items, g_object_ref (message));
+  self->n_changes++;
   g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
 }
 
@@ -215,6 +226,7 @@ heron_conversation_model_truncate (HeronConversationModel *self, guint n_keep)
     return;
   removed = self->items->len - n_keep;
   g_ptr_array_set_size (self->items, n_keep);
+  self->n_changes++;
   g_list_model_items_changed (G_LIST_MODEL (self), n_keep, removed, 0);
 }
 

@@ -31,5 +31,10 @@ HeronStore             *heron_chat_get_store          (HeronChat  *self);
 HeronConversationModel *heron_chat_get_messages       (HeronChat  *self);
 gboolean                heron_chat_get_running        (HeronChat  *self);
 HeronBackend           *heron_chat_get_backend        (HeronChat  *self);
+/* Export the open conversation to FILE as JSON or Markdown (what Export… does once a file
+ * is chosen); a toast tells when it is written. */
+void                    heron_chat_export_to_file     (HeronChat  *self,
+                                                       GFile      *file,
+                                                       gboolean    json);
 
 G_END_DECLS
