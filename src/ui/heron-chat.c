@@ -31,6 +31,7 @@
 #include "heron-search.h"
 #include "heron-title.h"
 #include "heron-turn.h"
+#include "heron-web-turn.h"
 #include "heron-window.h"
 
 struct _HeronChat
@@ -56,11 +57,24 @@ struct _HeronChat
   gboolean                loading;        /* the local model is still loading */
   GCancellable           *title_cancellable; /* the model writing a title, or NULL */
   gboolean                saw_delta;
+
+  /* the web step (heron-web-turn.h) */
+  HeronWebTurn           *web;              /* created with the store */
+  HeronWebContextResult  *web_result;       /* of the running turn, until it is done */
+  HeronWebMode            web_mode_used;
+  HeronMessage           *web_placeholder;  /* pending answer while the step runs */
+  HeronConversationModel *web_model;        /* the model that shows the placeholders */
+  guint                   web_history_len;  /* its length before them */
+  gint64                  web_editing_id;
+  gboolean                web_running;
+  gboolean                web_mode_syncing;
 };
 
 G_DEFINE_FINAL_TYPE (HeronChat, heron_chat, G_TYPE_OBJECT)
 
 static HeronBackend *shared_backend;
+
+static void web_mode_sync (HeronChat *self);
 
 static HeronChatView *
 chat_view (HeronChat *self)
@@ -314,6 +328,7 @@ set_messages (HeronChat              *self,
 {
   g_set_object (&self->messages, messages);
   heron_message_list_set_model (message_list (self), G_LIST_MODEL (messages));
+  web_mode_sync (self);
   if (self->turn != NULL)
     {
       heron_turn_set_model (self->turn, messages);
@@ -413,6 +428,261 @@ hit_activated_cb (HeronChat     *self,
   heron_chat_open_conversation (self, conversation_id, message_id);
 }
 
+/* ---- web step (heron-web-turn.h): runs before the turn, on the web worker thread -------- */
+
+static void turn_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static HeronWebModeButton *
+web_mode_button (HeronChat *self)
+{
+  return heron_composer_get_web_mode_button (composer (self));
+}
+
+static gboolean
+web_is_setting (const char *key)
+{
+  return g_str_has_prefix (key, "web-") || g_str_has_prefix (key, "search-")
+         || g_str_equal (key, "searxng-url");
+}
+
+static void
+web_apply_settings (HeronChat *self)
+{
+  int n_ctx = HERON_IS_LOCAL_BACKEND (self->backend)
+              ? heron_local_backend_get_n_ctx (HERON_LOCAL_BACKEND (self->backend)) : 0;
+
+  if (self->web != NULL)
+    heron_web_turn_apply_settings (self->web, self->settings, n_ctx);
+}
+
+static void
+web_settings_changed_cb (HeronChat  *self,
+                         const char *key)
+{
+  if (key == NULL || web_is_setting (key))
+    web_apply_settings (self);
+}
+
+static void
+web_progress_cb (HeronChat  *self,
+                 const char *message)
+{
+  g_debug ("web progress: %s", message);
+  if (self->web_placeholder != NULL)
+    heron_web_turn_set_message_status (self->web_placeholder, message);
+}
+
+static HeronWebTurn *
+web_turn (HeronChat *self)
+{
+  if (self->web != NULL || self->store == NULL)
+    return self->web;
+  self->web = heron_web_turn_new (self->store);
+  g_signal_connect_object (self->web, "progress", G_CALLBACK (web_progress_cb), self,
+                           G_CONNECT_SWAPPED);
+  web_apply_settings (self);
+  /* Test hook, like HERON_TEST_BACKEND: search results may point to 127.0.0.1. */
+  heron_web_turn_set_allow_private (self->web,
+                                    g_getenv ("HERON_TEST_WEB_ALLOW_PRIVATE") != NULL);
+  return self->web;
+}
+
+/* The composer shows the open conversation's web mode; a new one starts from the default. */
+static void
+web_mode_sync (HeronChat *self)
+{
+  HeronConversation *c = find_conversation (self, current_id (self));
+  const char *mode = c != NULL ? heron_conversation_get_web_mode (c) : NULL;
+  g_autofree char *fallback = g_settings_get_string (self->settings, "default-web-mode");
+
+  self->web_mode_syncing = TRUE;
+  heron_web_mode_button_set_mode (web_mode_button (self),
+                                  mode != NULL && *mode != '\0' ? mode : fallback);
+  self->web_mode_syncing = FALSE;
+}
+
+static void
+web_mode_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!heron_store_write_finish (HERON_STORE (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("storing the web mode: %s", error->message);
+}
+
+/* The conversation remembers the mode the composer shows (a new one once it exists). */
+static void
+web_mode_store (HeronChat *self)
+{
+  HeronConversation *c = find_conversation (self, current_id (self));
+  const char *mode = heron_web_mode_button_get_mode (web_mode_button (self));
+
+  if (self->store == NULL || current_id (self) == 0
+      || (c != NULL && g_strcmp0 (heron_conversation_get_web_mode (c), mode) == 0))
+    return;
+  if (c != NULL)
+    heron_conversation_set_web_mode (c, mode);
+  heron_store_set_conversation_settings_async (self->store, current_id (self), NULL, NULL,
+                                               NULL, mode, self->cancellable,
+                                               web_mode_stored_cb, NULL);
+}
+
+static void
+web_mode_changed_cb (HeronChat *self)
+{
+  if (!self->web_mode_syncing)
+    web_mode_store (self);
+}
+
+static void
+web_run_turn (HeronChat  *self,
+              const char *text,
+              gint64      editing_id)
+{
+  if (editing_id != 0)
+    heron_turn_edit_async (self->turn, editing_id, text, self->turn_cancellable,
+                           turn_done_cb, g_object_ref (self));
+  else
+    heron_turn_ask_async (self->turn, text, self->turn_cancellable, turn_done_cb,
+                          g_object_ref (self));
+}
+
+static void
+web_clear_placeholder (HeronChat *self,
+                       gboolean   remove)
+{
+  if (remove && self->web_model != NULL
+      && g_list_model_get_n_items (G_LIST_MODEL (self->web_model)) > self->web_history_len)
+    heron_conversation_model_truncate (self->web_model, self->web_history_len);
+  g_clear_object (&self->web_placeholder);
+  g_clear_object (&self->web_model);
+}
+
+static void
+web_prepared_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(HeronChat) self = user_data;
+  g_autoptr(GError) error = NULL;
+  HeronWebContextResult *r = heron_web_turn_prepare_finish (HERON_WEB_TURN (source), result,
+                                                            &error);
+  g_autofree char *status = NULL;
+
+  self->web_running = FALSE;
+  if (r == NULL || self->window == NULL || self->turn == NULL
+      || g_cancellable_is_cancelled (self->turn_cancellable))
+    {
+      g_autofree char *text = g_steal_pointer (&self->pending_text);
+
+      g_clear_pointer (&r, heron_web_context_result_free);
+      g_debug ("web step stopped");
+      web_clear_placeholder (self, TRUE);
+      g_clear_object (&self->turn_cancellable);
+      if (self->window == NULL)
+        return;
+      /* Nothing was stored: the question goes back into the composer. */
+      if (text != NULL)
+        {
+          g_autofree char *composer_text = heron_composer_get_text (composer (self));
+
+          if (*composer_text == '\0')
+            heron_composer_set_text (composer (self), text);
+        }
+      update_state (self);
+      return;
+    }
+  g_clear_pointer (&self->web_result, heron_web_context_result_free);
+  self->web_result = r;
+  status = heron_web_turn_describe (r);
+  g_debug ("web step done: %u sources%s, %s", r->sources->len, r->offline ? ", offline" : "",
+           status != NULL ? status : "no status");
+  heron_web_turn_apply (self->turn, r, self->web_mode_used);
+  /* The turn replaces the placeholders with the stored question and answer. */
+  if (self->web_placeholder != NULL)
+    heron_web_turn_set_message_status (self->web_placeholder, status);
+  web_clear_placeholder (self, FALSE);
+  web_run_turn (self, self->pending_text, self->web_editing_id);
+}
+
+/* Instead of starting the turn at once: with web search on, show the question and a pending
+ * answer that carries the progress, build the context off the main thread, then ask. */
+static void
+web_step_start (HeronChat  *self,
+                const char *text,
+                gint64      editing_id)
+{
+  HeronWebMode mode = HERON_WEB_MODE_OFF;
+  g_autoptr(HeronMessage) question = NULL;
+  int pos;
+
+  g_clear_pointer (&self->web_result, heron_web_context_result_free);
+  heron_web_mode_from_string (heron_web_mode_button_get_mode (web_mode_button (self)), &mode);
+  if (mode == HERON_WEB_MODE_OFF || self->messages == NULL || web_turn (self) == NULL)
+    {
+      heron_turn_set_web_context (self->turn, NULL, NULL);
+      web_run_turn (self, text, editing_id);
+      return;
+    }
+  /* Test hook: no network (GNetworkMonitor cannot be faked); read at every question. */
+  heron_web_turn_set_offline (self->web, g_getenv ("HERON_TEST_WEB_OFFLINE") != NULL);
+  self->web_mode_used = mode;
+  self->web_editing_id = editing_id;
+  g_set_object (&self->web_model, self->messages);
+  pos = editing_id != 0 ? heron_conversation_model_find (self->messages, editing_id) : -1;
+  if (pos >= 0)
+    heron_conversation_model_truncate (self->messages, pos);
+  self->web_history_len = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  question = heron_message_new (HERON_ROLE_USER, text);
+  self->web_placeholder = heron_message_new (HERON_ROLE_ASSISTANT, "");
+  heron_message_set_state (self->web_placeholder, HERON_MESSAGE_STREAMING);
+  heron_web_turn_set_message_status (self->web_placeholder, _("Deciding whether to search…"));
+  heron_conversation_model_append (self->messages, question);
+  heron_conversation_model_append (self->messages, self->web_placeholder);
+  self->web_running = TRUE;
+  heron_web_turn_prepare_async (self->web, text, mode, self->turn_cancellable, web_prepared_cb,
+                                g_object_ref (self));
+}
+
+/* The turn stored the question and the answer: the answer has the web step's sources_json. */
+static void
+web_turn_started (HeronChat *self)
+{
+  web_mode_store (self);
+}
+
+static void
+web_finished_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(HeronCitationCheck) check = NULL;
+  g_autoptr(GError) error = NULL;
+
+  check = heron_web_turn_finish_answer_finish (result, &error);
+  if (check != NULL)
+    g_debug ("citation check: %u supported, %u unverified, %u removed", check->n_supported,
+             check->n_unverified, check->n_removed);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_warning ("storing the sources: %s", error->message);
+}
+
+/* After the answer (also a stopped one): check its citations and store them with it. */
+static void
+web_turn_done (HeronChat *self)
+{
+  HeronMessage *answer = self->turn != NULL ? heron_turn_get_answer (self->turn) : NULL;
+  g_autoptr(HeronWebContextResult) r = g_steal_pointer (&self->web_result);
+
+  if (r == NULL || answer == NULL || self->store == NULL)
+    return;
+  heron_web_turn_finish_answer_async (self->store, answer, r, self->web_mode_used, NULL,
+                                      web_finished_cb, NULL);
+}
+
 /* ---- turns ----------------------------------------------------------------------------- */
 
 /* ---- titles by the model (heron-title.h) ---------------------------------------------- */
@@ -496,6 +766,7 @@ turn_done_cb (GObject      *source,
   g_autofree char *text = g_steal_pointer (&self->pending_text);
 
   g_clear_object (&self->turn_cancellable);
+  web_turn_done (self);
   if (!heron_turn_finish (HERON_TURN (source), result, &error)
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && self->window != NULL)
     {
@@ -533,6 +804,7 @@ turn_started_cb (HeronChat *self)
 {
   g_debug ("turn started");
   self->saw_delta = FALSE;
+  web_turn_started (self);
 }
 
 static void
@@ -579,12 +851,7 @@ send_requested_cb (HeronChat     *self,
     }
   g_free (self->pending_text);
   self->pending_text = g_strdup (text);
-  if (self->editing_id != 0)
-    heron_turn_edit_async (self->turn, self->editing_id, text, self->turn_cancellable,
-                           turn_done_cb, g_object_ref (self));
-  else
-    heron_turn_ask_async (self->turn, text, self->turn_cancellable, turn_done_cb,
-                          g_object_ref (self));
+  web_step_start (self, text, self->editing_id);
   self->editing_id = 0;
   update_state (self);
 }
@@ -1368,6 +1635,10 @@ heron_chat_dispose (GObject *object)
   g_clear_object (&self->actions);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->pending_text, g_free);
+  g_clear_pointer (&self->web_result, heron_web_context_result_free);
+  g_clear_object (&self->web_placeholder);
+  g_clear_object (&self->web_model);
+  g_clear_object (&self->web);
 
   G_OBJECT_CLASS (heron_chat_parent_class)->dispose (object);
 }
@@ -1445,6 +1716,10 @@ heron_chat_new (GtkWidget *window)
   g_object_weak_ref (G_OBJECT (window), window_gone_cb, self);
   gtk_widget_insert_action_group (window, "chat", G_ACTION_GROUP (self->actions));
 
+  g_signal_connect_object (web_mode_button (self), "notify::mode",
+                           G_CALLBACK (web_mode_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (web_settings_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (chat_view (self), "send-requested", G_CALLBACK (send_requested_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (chat_list (self), "conversation-activated",
@@ -1502,5 +1777,5 @@ heron_chat_get_running (HeronChat *self)
 {
   g_return_val_if_fail (HERON_IS_CHAT (self), FALSE);
 
-  return self->turn != NULL && heron_turn_get_running (self->turn);
+  return (self->turn != NULL && heron_turn_get_running (self->turn)) || self->web_running;
 }
