@@ -2,7 +2,10 @@
  * sense (pp: one batch of N prompt tokens from an empty cache; tg: N single-token decodes),
  * and a logits dump for comparisons with llama.cpp.
  *
- *   bench-forward -m MODEL [-p 128,512] [-n 64] [-r 3] [-t THREADS]
+ *   bench-forward -m MODEL [-p 128,512] [-n 64] [-r 3] [-t THREADS] [-d DEPTH]
+ *
+ * -d DEPTH: tg runs after DEPTH tokens are already in the cache (llama-bench's -d), where
+ * attention over the cache adds to the weight reads.
  *   bench-forward -m MODEL --tokens FILE --dump OUT.f32    (last position's logits)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -75,7 +78,7 @@ int
 main (int argc, char **argv)
 {
   const char *model = NULL, *pp_list = "128,512", *tokens = NULL, *out = NULL;
-  int n_gen = 64, reps = 3, threads = 0, c;
+  int n_gen = 64, reps = 3, threads = 0, depth = 0, c;
   hr_model_params mp;
   hr_context_params cp;
   hr_model *m;
@@ -85,12 +88,13 @@ main (int argc, char **argv)
     { "model", required_argument, NULL, 'm' }, { "n-prompt", required_argument, NULL, 'p' },
     { "n-gen", required_argument, NULL, 'n' }, { "reps", required_argument, NULL, 'r' },
     { "threads", required_argument, NULL, 't' }, { "tokens", required_argument, NULL, 'T' },
-    { "dump", required_argument, NULL, 'D' }, { NULL, 0, NULL, 0 },
+    { "dump", required_argument, NULL, 'D' }, { "depth", required_argument, NULL, 'd' },
+    { NULL, 0, NULL, 0 },
   };
   double t0;
   struct rusage ru;
 
-  while ((c = getopt_long (argc, argv, "m:p:n:r:t:", opts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "m:p:n:r:t:d:", opts, NULL)) != -1)
     switch (c)
       {
       case 'm': model = optarg; break;
@@ -98,14 +102,15 @@ main (int argc, char **argv)
       case 'n': n_gen = atoi (optarg); break;
       case 'r': reps = atoi (optarg); break;
       case 't': threads = atoi (optarg); break;
+      case 'd': depth = atoi (optarg); break;
       case 'T': tokens = optarg; break;
       case 'D': out = optarg; break;
       default:
         fprintf (stderr, "usage: bench-forward -m MODEL [-p 128,512] [-n 64] [-r 3] [-t N] "
-                 "[--tokens FILE --dump OUT]\n");
+                 "[-d DEPTH] [--tokens FILE --dump OUT]\n");
         return 2;
       }
-  if (model == NULL || reps < 1)
+  if (model == NULL || reps < 1 || depth < 0 || depth + n_gen + 1 > 4096)
     {
       fprintf (stderr, "bench-forward: -m MODEL required\n");
       return 2;
@@ -170,10 +175,16 @@ main (int argc, char **argv)
     for (int r = 0; r < reps && n_gen > 0; r++)
       {
         hr_context_truncate (ctx, 0);
-        hr_decode (ctx, t, 1, err, sizeof err);
+        for (int done = 0; done < depth + 1; done += 512)
+          if (hr_decode (ctx, t + done, depth + 1 - done < 512 ? depth + 1 - done : 512, err,
+                         sizeof err) != HR_OK)
+            {
+              fprintf (stderr, "decode: %s\n", err);
+              return 1;
+            }
         t0 = now ();
         for (int i = 0; i < n_gen; i++)
-          if (hr_decode (ctx, t + 1 + i, 1, err, sizeof err) != HR_OK)
+          if (hr_decode (ctx, t + depth + 1 + i, 1, err, sizeof err) != HR_OK)
             {
               fprintf (stderr, "decode: %s\n", err);
               return 1;
@@ -183,7 +194,10 @@ main (int argc, char **argv)
     if (n_gen > 0)
       {
         stats (v, reps, &mean, &sd);
-        printf ("tg%d\t%.2f ± %.2f tok/s\n", n_gen, mean, sd);
+        if (depth > 0)
+          printf ("tg%d @ d%d\t%.2f ± %.2f tok/s\n", n_gen, depth, mean, sd);
+        else
+          printf ("tg%d\t%.2f ± %.2f tok/s\n", n_gen, mean, sd);
       }
     free (t);
     free (v);
