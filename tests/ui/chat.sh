@@ -7,6 +7,9 @@
 #      local     the same with a tiny random-weight GGUF model on the local backend
 #      zh_CN     the scripted run with LANGUAGE=zh_CN (screenshots only, plus the checks)
 #      baddb     heron.db is not a database: a dialog names it, and the file is left as is
+#      long      a stored conversation of 2,000 messages: opened from a search hit, an
+#                answer streams into it, then the window narrows (screenshots to look at)
+#      long-zh_CN  the same in Chinese
 # Screenshots: OUT_DIR/chat-MODE-*.png. Exits 77 (skip) when a tool is missing.
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -u
@@ -85,6 +88,87 @@ case "$mode" in
     wait "$pid" 2>/dev/null
     check "the damaged file is left untouched" [ "$(md5sum < "$XDG_DATA_HOME/heron/heron.db")" = "$before" ]
     echo "1..$n"
+    exit $failed
+    ;;
+  long|long-zh_CN)
+    export HERON_TEST_BACKEND="scripted:$answer:40:3"
+    [ "$mode" = long-zh_CN ] && export LANG=C.UTF-8 LANGUAGE=zh_CN
+    command -v python3 >/dev/null 2>&1 || { echo "1..0 # SKIP python3 is not installed"; exit 77; }
+    # The app makes the database (schema and migrations), then 2,000 messages are added.
+    timeout 120 "$heron" > "$log" 2>&1 &
+    pid=$!
+    wid=$(timeout 60 xdotool search --sync --onlyvisible --name '.' 2>/dev/null | head -n 1)
+    sleep 1
+    xdotool key ctrl+q
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    python3 - "$XDG_DATA_HOME/heron/heron.db" <<'PY' || { not_ok "the long conversation is stored"; echo "1..$n"; exit 1; }
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+now = int(time.time() * 1000) - 2000 * 60000
+# web_mode off: the test never reaches for the network.
+cur = db.execute("INSERT INTO conversations (title, created_at, updated_at, web_mode) "
+                 "VALUES ('Two thousand messages 两千条消息', ?, ?, 'off')", (now, now))
+conv, parent = cur.lastrowid, None
+texts = [
+  "Question {i}: how do herons fish? 鹭怎样捕鱼？",
+  "Answer {i}: they **wait** and strike.\n\n- still water\n- sharp bill\n\n"
+  "A paragraph long enough to wrap over several lines in the view, as answers do when "
+  "they explain something. 长段落也会换行显示。",
+  "Question {i}: and code?",
+  "Code for {i}:\n\n```c\nint\nmain (void)\n{{\n  return {i};\n}}\n```\n\n"
+  "| bird | m |\n|---|---|\n| heron | 1 |\n",
+]
+for i in range(2000):
+    role = "user" if i % 2 == 0 else "assistant"
+    text = texts[i % 4].format(i=i)
+    if i == 1998:
+        text = "Question 1998: the last one, zebra1998?"
+    t = now + i * 60000
+    cur = db.execute("INSERT INTO messages (conversation_id, parent_id, role, content, "
+                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                     (conv, parent, role, text, t, t))
+    parent = cur.lastrowid
+db.commit()
+PY
+    ok "the long conversation is stored"
+    timeout 300 "$heron" > "$log" 2>&1 &
+    pid=$!
+    wid=$(timeout 60 xdotool search --sync --onlyvisible --name '.' 2>/dev/null | head -n 1)
+    [ -n "$wid" ] && ok "the main window is mapped" || { not_ok "the main window is mapped"; echo "1..$n"; exit 1; }
+    timeout 10 xdotool windowfocus --sync "$wid" 2>/dev/null
+    sleep 0.5
+    xdotool key ctrl+f
+    sleep 0.3
+    xdotool type --delay 20 "zebra1998"
+    check "search finds the last question" \
+      bash -c "for i in \$(seq 1 100); do grep -q 'search: [1-9][0-9]* hits' '$log' && exit 0; sleep 0.1; done; exit 1"
+    xdotool key Return
+    check "the hit opens the 2,000-message conversation at it" wait_count "jump to message at 1998" 1 100
+    sleep 1
+    shot opened
+    xdotool key ctrl+f Escape
+    sleep 0.3
+    xdotool type --delay 15 "Tell me about herons"
+    xdotool key Return
+    check "an answer streams into it" wait_count "first tokens arrived" 1
+    sleep 0.8
+    shot streaming
+    check "the answer completes" wait_count "turn finished: complete" 1 600
+    shot answered
+    xdotool windowsize "$wid" 460 800
+    sleep 1
+    shot narrow
+    xdotool key ctrl+q
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill "$pid"
+    wait "$pid"
+    rc=$?
+    check "Ctrl+Q quits with exit code 0 (got $rc)" [ "$rc" -eq 0 ]
+    check "no warnings or criticals in the log" bash -c "! grep -qE 'CRITICAL|WARNING' '$log'"
+    echo "1..$n"
+    [ $failed -eq 0 ] || { echo "# log ($log):"; sed 's/^/#   /' "$log" | tail -30; }
     exit $failed
     ;;
   local)
