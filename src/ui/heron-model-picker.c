@@ -349,6 +349,11 @@ added_cb (GObject      *source,
     }
   else
     {
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *text = g_strdup_printf (_("%s was added to the model library"), base);
+
+      if (HERON_IS_WINDOW (adding->window))
+        heron_window_add_toast (HERON_WINDOW (adding->window), adw_toast_new (text));
       heron_model_picker_load_local (adding->window, adding->chat, path, NULL);
     }
   adding_free (adding);

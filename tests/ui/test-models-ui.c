@@ -1,6 +1,11 @@
 /* test-models-ui.c: Preferences → Models lists a model found on disk, "Connect to a Server…"
  * lists the models of a mock OpenAI-compatible server on 127.0.0.1 and makes the chosen one
- * the window's model, and the header-bar picker offers both.
+ * the window's model, and the header-bar picker offers both. Loading from the picker shows
+ * the load's real fraction and can be cancelled half way; a .gguf dropped on the window is
+ * added (by reference or as a copy) and loaded, other files are declined; each conversation
+ * remembers its model and opening it switches back; "prefer local" sends a prompt too long
+ * for the local model to the server and says so under the answer; the Models page removes
+ * a reference, deletes Heron's own file after confirmation and only hides other programs'.
  *
  * Screenshots go to <builddir>/tests/ui/screenshots/LANGUAGE-*.png; run it with
  * LANGUAGE=zh_CN to check the Chinese layout (the models-ui-zh_CN test does).
@@ -19,8 +24,13 @@
 
 #include "heron-application.h"
 #include "heron-build-tree.h"
+#include "heron-chat.h"
 #include "heron-connect-dialog.h"
+#include "heron-conversations.h"
 #include "heron-download.h"
+#include "heron-local-backend.h"
+#include "heron-model-picker.h"
+#include "heron-models.h"
 #include "heron-openai-backend.h"
 #include "heron-preferences.h"
 #include "heron-screenshot.h"
@@ -30,17 +40,31 @@ static char *tmp_dir;
 static HeronWindow *window;
 static SoupServer *server;
 static char *server_url;     /* http://127.0.0.1:PORT/ */
+static char *tiny_path;      /* Heron's folder, n_ctx 512 */
+static char *drop_path;      /* elsewhere/dropped.gguf, n_ctx 4096 */
+static char *copy_src;       /* elsewhere/copied.gguf, n_ctx 4096 */
+static char *copy_dest;      /* Heron's folder/copied.gguf */
+static char *lmstudio_path;  /* a model LM Studio keeps */
 
+static gboolean
+tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* A tick wakes the loop up, so a condition that never comes fails instead of hanging. */
 static void
 wait_until (gboolean (*cond) (gpointer), gpointer data)
 {
   gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  guint tick = g_timeout_add (50, tick_cb, NULL);
 
   while (!cond (data))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, end);
       g_main_context_iteration (NULL, TRUE);
     }
+  g_source_remove (tick);
 }
 
 static void
@@ -169,7 +193,19 @@ server_cb (SoupServer        *srv,
     "{\"object\":\"list\",\"data\":[{\"id\":\"mock-zeta\",\"object\":\"model\"},"
     "{\"id\":\"mock-alpha\",\"object\":\"model\"}]}";
 
-  if (g_strcmp0 (path, "/v1/models") == 0)
+  if (g_strcmp0 (path, "/v1/chat/completions") == 0)
+    {
+      static const char sse[] =
+        "data: {\"choices\":[{\"delta\":{\"content\":\"from remote\"}}]}\n\n"
+        "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],"
+        "\"usage\":{\"prompt_tokens\":5000,\"completion_tokens\":2}}\n\n"
+        "data: [DONE]\n\n";
+
+      soup_server_message_set_status (msg, 200, NULL);
+      soup_server_message_set_response (msg, "text/event-stream", SOUP_MEMORY_STATIC, sse,
+                                        strlen (sse));
+    }
+  else if (g_strcmp0 (path, "/v1/models") == 0)
     {
       soup_server_message_set_status (msg, 200, NULL);
       soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
@@ -417,6 +453,477 @@ test_picker (void)
   gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
 }
 
+/* ---- loading, dropping, per-conversation model, prefer local, removal ------------------- */
+
+static HeronChat *
+chat (void)
+{
+  return heron_window_get_chat (window);
+}
+
+static const char *
+backend_path (void)
+{
+  HeronBackend *b = heron_chat_get_backend (chat ());
+
+  return HERON_IS_LOCAL_BACKEND (b) ? heron_local_backend_get_path (HERON_LOCAL_BACKEND (b))
+                                    : NULL;
+}
+
+static gboolean
+backend_is (gpointer path)
+{
+  return g_strcmp0 (backend_path (), path) == 0;
+}
+
+/* The newest AdwMessageDialog that is shown, or NULL. */
+static GtkWidget *
+message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  GtkWidget *found = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        found = GTK_WIDGET (w);
+    }
+  return found;
+}
+
+static gboolean
+has_dialog (gpointer data)
+{
+  return message_dialog () != NULL;
+}
+
+static gboolean
+no_dialog (gpointer data)
+{
+  return message_dialog () == NULL;
+}
+
+static gboolean
+bar_reached (gpointer data)
+{
+  return gtk_progress_bar_get_fraction (data) >= 0.5;
+}
+
+/* Click the dialog's button LABEL, as a user does (the dialog then closes itself). */
+static void
+respond (GtkWidget *dialog, const char *label)
+{
+  GtkWidget *button = find (dialog, is_button_labelled, label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+}
+
+static void
+pick_row (const char *title)
+{
+  GtkWidget *button = find (GTK_WIDGET (window), is_picker, NULL);
+  GtkWidget *popover;
+  GtkWidget *row;
+  RowQuery q;
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  q.root = popover;
+  q.title = title;
+  wait_until (row_present, &q);
+  row = find (popover, is_row_titled, title);
+  g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
+}
+
+/* The loading dialog holds at half way (HERON_TEST_LOAD_HOLD): its bar shows 0.5, not a
+ * pulse; Cancel leaves the model in use as it was; the next try loads. */
+static void
+test_load_progress (void)
+{
+  HeronBackend *before = heron_chat_get_backend (chat ());
+  GtkWidget *dialog;
+  GtkProgressBar *bar;
+
+  g_assert_false (backend_is (tiny_path));
+  g_setenv ("HERON_TEST_LOAD_HOLD", "0.5", TRUE);
+  pick_row ("tiny-test");
+  g_unsetenv ("HERON_TEST_LOAD_HOLD");
+  wait_until (has_dialog, NULL);
+  dialog = message_dialog ();
+  bar = GTK_PROGRESS_BAR (find_type (dialog, GTK_TYPE_PROGRESS_BAR));
+  g_assert_nonnull (bar);
+  wait_until (bar_reached, bar);
+  /* The engine reports 0.1 + 0.8 * layers / 2 after the first of the tiny model's 2 layers. */
+  g_assert_cmpfloat (gtk_progress_bar_get_fraction (bar), ==, 0.5);
+  g_assert_cmpstr (gtk_progress_bar_get_text (bar), ==, _("50 %"));
+  screenshot (dialog, "model-loading.png");
+  respond (dialog, _("_Cancel"));
+  wait_until (no_dialog, NULL);
+  settle ();
+  g_assert_true (heron_chat_get_backend (chat ()) == before);
+
+  pick_row ("tiny-test");
+  wait_until (backend_is, tiny_path);
+  wait_until (no_dialog, NULL);
+  g_assert_cmpfloat (heron_local_backend_get_load_progress (
+                       HERON_LOCAL_BACKEND (heron_chat_get_backend (chat ()))), ==, 1.0);
+}
+
+static gboolean
+drop_files (const char *a, const char *b)
+{
+  GtkDropTarget *target = NULL;
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (window));
+  g_autoptr(GSList) list = NULL;
+  GValue value = G_VALUE_INIT;
+  gboolean ret = FALSE;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (c))
+        target = GTK_DROP_TARGET (c);
+    }
+  g_assert_nonnull (target);
+  list = g_slist_append (list, g_file_new_for_path (a));
+  if (b != NULL)
+    list = g_slist_append (list, g_file_new_for_path (b));
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (list));
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &ret);
+  g_value_unset (&value);
+  g_slist_free_full (g_steal_pointer (&list), g_object_unref);
+  return ret;
+}
+
+static void
+test_drop (void)
+{
+  g_autofree char *text = g_build_filename (tmp_dir, "elsewhere", "notes.txt", NULL);
+  g_autofree char *list_path = g_build_filename (tmp_dir, "heron", "models.json", NULL);
+  g_autofree char *json = NULL;
+  char *real = realpath (drop_path, NULL);
+  GtkWidget *dialog;
+
+  g_assert_true (g_file_set_contents (text, "not a model", -1, NULL));
+  /* Not a model: declined, nothing to answer. */
+  g_assert_false (drop_files (text, NULL));
+  settle ();
+  g_assert_null (message_dialog ());
+
+  /* A text file and a model: the model is taken. */
+  g_assert_true (drop_files (text, drop_path));
+  wait_until (has_dialog, NULL);
+  dialog = message_dialog ();
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   _("Add a Model"));
+  screenshot (dialog, "model-drop-dialog.png");
+  respond (dialog, _("_Use Where It Is"));
+  wait_until (backend_is, real);
+  wait_until (no_dialog, NULL);
+  g_assert_true (g_file_get_contents (list_path, &json, NULL, NULL));
+  g_assert_nonnull (strstr (json, real));
+  screenshot (GTK_WIDGET (window), "model-dropped.png");
+  free (real);
+
+  /* Copied into Heron's folder: the copy is what gets loaded. */
+  g_assert_true (drop_files (copy_src, NULL));
+  wait_until (has_dialog, NULL);
+  respond (message_dialog (), _("C_opy into Heron's Models Folder"));
+  wait_until (backend_is, copy_dest);
+  wait_until (no_dialog, NULL);
+  g_assert_true (g_file_test (copy_dest, G_FILE_TEST_IS_REGULAR));
+}
+
+static gboolean
+turn_done (gpointer data)
+{
+  HeronConversationModel *m = heron_chat_get_messages (chat ());
+  guint n = m != NULL ? g_list_model_get_n_items (G_LIST_MODEL (m)) : 0;
+  g_autoptr(HeronMessage) last = n > 0 ? g_list_model_get_item (G_LIST_MODEL (m), n - 1) : NULL;
+
+  return !heron_chat_get_running (chat ()) && n == GPOINTER_TO_UINT (data) && last != NULL
+         && heron_message_get_state (last) == HERON_MESSAGE_COMPLETE;
+}
+
+/* Ask TEXT; returns the answer's stats. N: messages after the answer. */
+static HeronChatStats *
+ask (const char *text, guint n, HeronMessage **answer)
+{
+  HeronConversationModel *m;
+  g_autoptr(HeronMessage) last = NULL;
+
+  g_signal_emit_by_name (heron_window_get_chat_view (window), "send-requested", text);
+  wait_until (turn_done, GUINT_TO_POINTER (n));
+  m = heron_chat_get_messages (chat ());
+  last = g_list_model_get_item (G_LIST_MODEL (m), n - 1);
+  if (answer != NULL)
+    *answer = g_object_ref (last);
+  return heron_chat_stats_new_from_json (heron_message_get_stats_json (last));
+}
+
+static char *
+conversation_model (gint64 id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HeronConversation) c = heron_store_get_conversation_sync (
+    heron_chat_get_store (chat ()), id, NULL, &error);
+
+  g_assert_no_error (error);
+  return g_strdup (heron_conversation_get_model (c));
+}
+
+typedef struct { gint64 id; const char *spec; } ModelQuery;
+
+static gboolean
+model_recorded (gpointer data)
+{
+  ModelQuery *q = data;
+  g_autofree char *model = conversation_model (q->id);
+
+  return g_strcmp0 (model, q->spec) == 0;
+}
+
+static gint64
+current_conversation (void)
+{
+  return heron_conversation_model_get_conversation_id (heron_chat_get_messages (chat ()));
+}
+
+static gboolean
+conversation_open (gpointer data)
+{
+  return heron_chat_get_messages (chat ()) != NULL
+         && current_conversation () == (gint64) GPOINTER_TO_SIZE (data)
+         && !heron_chat_get_running (chat ());
+}
+
+/* A new conversation whose answers stop after a few tokens (the random test models rarely
+ * end on their own), opened in the window. MODEL: the model it remembers, or NULL. */
+static gint64
+open_new_conversation (const char *model)
+{
+  HeronStore *store = heron_chat_get_store (chat ());
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HeronConversation) c = heron_store_create_conversation_sync (store, "test", NULL,
+                                                                          model, NULL, &error);
+  gint64 id;
+
+  g_assert_no_error (error);
+  id = heron_conversation_get_id (c);
+  g_assert_true (heron_store_set_conversation_settings_sync (store, id, NULL, NULL,
+                                                             "{\"max_tokens\": 6}", "off",
+                                                             NULL, &error));
+  g_assert_no_error (error);
+  heron_chat_open_conversation (chat (), id, 0);
+  wait_until (conversation_open, GSIZE_TO_POINTER (id));
+  return id;
+}
+
+static void
+test_conversation_model (void)
+{
+  char *real_drop = realpath (drop_path, NULL);
+  g_autofree char *spec_copy = g_strconcat ("local:", copy_dest, NULL);
+  g_autofree char *spec_drop = g_strconcat ("local:", real_drop, NULL);
+  g_autoptr(HeronChatStats) first = NULL, second = NULL, third = NULL;
+  gint64 a, b;
+  ModelQuery q;
+
+  /* Conversation A starts with the copied model. */
+  g_assert_true (backend_is (copy_dest));
+  a = open_new_conversation (NULL);
+  first = ask ("hello", 2, NULL);
+  g_assert_cmpint (current_conversation (), ==, a);
+  g_assert_cmpstr (first->model, ==, "copied");
+  q.id = a;
+  q.spec = spec_copy;
+  wait_until (model_recorded, &q);
+
+  /* Switching model mid-conversation: recorded on A, and the next turn sends the whole
+   * history to the new model (nothing of it cached there). */
+  heron_model_picker_load_local (GTK_WINDOW (window), chat (), real_drop, NULL);
+  wait_until (backend_is, real_drop);
+  wait_until (no_dialog, NULL);
+  q.spec = spec_drop;
+  wait_until (model_recorded, &q);
+  second = ask ("and now?", 4, NULL);
+  g_test_message ("first: %d prompt tokens; second on the new model: %d (%d cached)",
+                  first->prompt_tokens, second->prompt_tokens, second->cached_tokens);
+  g_assert_cmpstr (second->model, ==, "dropped");
+  g_assert_cmpint (second->cached_tokens, ==, 0);
+  g_assert_cmpint (first->completion_tokens, <=, 6);
+  g_assert_cmpint (second->prompt_tokens, >=, first->prompt_tokens + first->completion_tokens);
+
+  /* Conversation B with the copied model. */
+  b = open_new_conversation (NULL);
+  heron_model_picker_load_local (GTK_WINDOW (window), chat (), copy_dest, NULL);
+  wait_until (backend_is, copy_dest);
+  wait_until (no_dialog, NULL);
+  third = ask ("other", 2, NULL);
+  g_assert_cmpint (current_conversation (), ==, b);
+  g_assert_cmpstr (third->model, ==, "copied");
+  q.id = b;
+  q.spec = spec_copy;
+  wait_until (model_recorded, &q);
+
+  /* Opening A loads its model again; opening B goes back. */
+  heron_chat_open_conversation (chat (), a, 0);
+  wait_until (conversation_open, GSIZE_TO_POINTER (a));
+  wait_until (backend_is, real_drop);
+  wait_until (no_dialog, NULL);
+  screenshot (GTK_WIDGET (window), "conversation-model.png");
+  heron_chat_open_conversation (chat (), b, 0);
+  wait_until (conversation_open, GSIZE_TO_POINTER (b));
+  wait_until (backend_is, copy_dest);
+  wait_until (no_dialog, NULL);
+  free (real_drop);
+}
+
+static gboolean
+is_label_containing (GtkWidget *w, gconstpointer text)
+{
+  return GTK_IS_LABEL (w) && gtk_widget_get_visible (w)
+         && strstr (gtk_label_get_text (GTK_LABEL (w)), text) != NULL;
+}
+
+static gboolean
+notice_shown (gpointer notice)
+{
+  return find (GTK_WIDGET (window), is_label_containing, notice) != NULL;
+}
+
+/* With "prefer local", a prompt longer than the local model's context goes to the server
+ * chosen in Connect (the mock), and the answer says why under its stats; a short one stays
+ * local. */
+static void
+test_prefer_local (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  g_autoptr(HeronMessage) answer = NULL;
+  g_autoptr(HeronChatStats) remote = NULL, local = NULL;
+  g_autofree char *notice = NULL;
+  g_autofree char *longq = NULL;
+  GString *q = g_string_new ("");
+
+  g_assert_true (backend_is (copy_dest));
+  g_settings_set_boolean (settings, "prefer-local", TRUE);
+  g_settings_set_string (settings, "remote-model", "remote:custom/mock-zeta");
+  /* 4096 tokens of context; the estimate is a token per 4 bytes. */
+  while (q->len < 4 * 4096 + 100)
+    g_string_append (q, "a long question ");
+  longq = g_string_free (q, FALSE);
+
+  open_new_conversation (NULL);
+  remote = ask (longq, 2, &answer);
+  g_assert_cmpstr (heron_message_get_content (answer), ==, "from remote");
+  g_assert_cmpstr (remote->model, ==, "mock-zeta");
+  notice = heron_models_stats_get_notice (heron_message_get_stats_json (answer));
+  g_test_message ("notice: %s", notice);
+  g_assert_nonnull (notice);
+  g_assert_nonnull (strstr (notice, "mock-zeta"));
+  /* Under the answer's stats line. */
+  wait_until (notice_shown, notice);
+  screenshot (GTK_WIDGET (window), "prefer-local.png");
+
+  open_new_conversation (NULL);
+  g_clear_object (&answer);
+  local = ask ("short", 2, &answer);
+  g_assert_cmpstr (local->model, ==, "copied");
+  g_assert_null (heron_models_stats_get_notice (heron_message_get_stats_json (answer)));
+  g_settings_set_boolean (settings, "prefer-local", FALSE);
+}
+
+static gboolean
+row_absent (gpointer data)
+{
+  return !row_present (data);
+}
+
+/* Preferences → Models: each row's way out fits where its file lives. */
+static void
+test_remove (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APP_ID);
+  HeronPreferences *prefs = heron_preferences_new (settings);
+  RowQuery q = { GTK_WIDGET (prefs), "dropped" };
+  GtkWidget *row, *button, *dialog;
+
+  gtk_window_set_default_size (GTK_WINDOW (prefs), 720, 900);
+  gtk_window_present (GTK_WINDOW (prefs));
+  adw_preferences_window_set_visible_page (
+    ADW_PREFERENCES_WINDOW (prefs),
+    ADW_PREFERENCES_PAGE (find_type (GTK_WIDGET (prefs), g_type_from_name ("HeronModelsPage"))));
+  wait_until (row_present, &q);
+  q.title = "lm";
+  g_assert_true (row_present (&q));
+  screenshot (GTK_WIDGET (prefs), "models-remove.png");
+
+  /* Added by reference: forgotten, the file stays. */
+  row = find (GTK_WIDGET (prefs), is_row_titled, "dropped");
+  g_assert_null (find (row, is_tooltip, _("Delete File")));
+  button = find (row, is_tooltip, _("Remove from Library"));
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  q.title = "dropped";
+  wait_until (row_absent, &q);
+  g_assert_true (g_file_test (drop_path, G_FILE_TEST_EXISTS));
+
+  /* Found in LM Studio's folder: hidden, never deleted. (The list is scanned again.) */
+  q.title = "lm";
+  wait_until (row_present, &q);
+  row = find (GTK_WIDGET (prefs), is_row_titled, "lm");
+  g_assert_null (find (row, is_tooltip, _("Delete File")));
+  button = find (row, is_tooltip, _("Hide (the file stays with the program that keeps it)"));
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  wait_until (row_absent, &q);
+  g_assert_true (g_file_test (lmstudio_path, G_FILE_TEST_EXISTS));
+
+  /* Heron's own copy: deleted after a confirmation; Cancel keeps it. */
+  q.title = "copied";
+  wait_until (row_present, &q);
+  row = find (GTK_WIDGET (prefs), is_row_titled, "copied");
+  button = find (row, is_tooltip, _("Delete File"));
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  wait_until (has_dialog, NULL);
+  dialog = message_dialog ();
+  screenshot (dialog, "models-delete-confirm.png");
+  respond (dialog, _("_Cancel"));
+  settle ();
+  g_assert_true (g_file_test (copy_dest, G_FILE_TEST_EXISTS));
+  g_signal_emit_by_name (button, "clicked");
+  wait_until (has_dialog, NULL);
+  respond (message_dialog (), _("_Delete"));
+  wait_until (row_absent, &q);
+  g_assert_false (g_file_test (copy_dest, G_FILE_TEST_EXISTS));
+  q.title = "tiny-test";
+  wait_until (row_present, &q);
+  q.title = "lm";
+  g_assert_false (row_present (&q));
+  gtk_window_destroy (GTK_WINDOW (prefs));
+}
+
+static void
+make_model (const char *path, const char *n_ctx)
+{
+  const char *make[] = { HERON_MAKE_MODEL, "-o", path, "--n-ctx", n_ctx, NULL };
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  g_mkdir_with_parents (dir, 0700);
+  g_assert_true (g_spawn_sync (NULL, (char **)make, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -426,7 +933,6 @@ main (int argc, char *argv[])
   g_autofree char *model = NULL;
   g_autofree char *keyring = NULL;
   GSList *uris;
-  int status = 0;
   int ret;
 
   tmp_dir = g_dir_make_tmp ("heron-test-models-ui-XXXXXX", NULL);
@@ -444,13 +950,21 @@ main (int argc, char *argv[])
   if (g_getenv ("LANGUAGE") == NULL)
     g_setenv ("LANGUAGE", "C", TRUE);
 
+  make_model (model, "512");
+  tiny_path = realpath (model, NULL);
+  drop_path = g_build_filename (tmp_dir, "elsewhere", "dropped.gguf", NULL);
+  copy_src = g_build_filename (tmp_dir, "elsewhere", "copied.gguf", NULL);
+  copy_dest = g_build_filename (models, "copied.gguf", NULL);
+  lmstudio_path = g_build_filename (tmp_dir, ".lmstudio", "models", "pub", "lm.gguf", NULL);
+  make_model (drop_path, "4096");
+  make_model (copy_src, "4096");
+  make_model (lmstudio_path, "256");
   {
-    const char *make[] = { HERON_MAKE_MODEL, "-o", model, "--n-ctx", "512", NULL };
-
-    g_assert_true (g_spawn_sync (NULL, (char **)make, NULL, G_SPAWN_STDOUT_TO_DEV_NULL,
-                                 NULL, NULL, NULL, NULL, &status, &error));
-    g_assert_no_error (error);
-    g_assert_cmpint (status, ==, 0);
+    /* The copy's real path (the temp dir may sit behind a symlink). */
+    char *rp = realpath (models, NULL);
+    g_free (copy_dest);
+    copy_dest = g_build_filename (rp, "copied.gguf", NULL);
+    free (rp);
   }
 
   gtk_test_init (&argc, &argv, NULL);
@@ -481,6 +995,11 @@ main (int argc, char *argv[])
   g_test_add_func ("/heron/ui/models/downloads", test_downloads);
   g_test_add_func ("/heron/ui/models/connect", test_connect);
   g_test_add_func ("/heron/ui/models/picker", test_picker);
+  g_test_add_func ("/heron/ui/models/load-progress", test_load_progress);
+  g_test_add_func ("/heron/ui/models/drop", test_drop);
+  g_test_add_func ("/heron/ui/models/conversation-model", test_conversation_model);
+  g_test_add_func ("/heron/ui/models/prefer-local", test_prefer_local);
+  g_test_add_func ("/heron/ui/models/remove", test_remove);
   ret = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));
@@ -488,5 +1007,10 @@ main (int argc, char *argv[])
   g_clear_object (&server);
   g_free (server_url);
   g_free (tmp_dir);
+  free (tiny_path);
+  g_free (drop_path);
+  g_free (copy_src);
+  g_free (copy_dest);
+  g_free (lmstudio_path);
   return ret;
 }
