@@ -768,7 +768,7 @@ static int
 parse_all (hr_gguf *g, char *err, size_t errlen)
 {
   parser p = { 0 };
-  uint64_t n_tensors, n_kv;
+  uint64_t n_tensors = 0, n_kv = 0;   /* set by the header reads; -O3 cannot tell */
 
   p.g = g;
   p.base = g->base;
