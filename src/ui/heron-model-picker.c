@@ -147,7 +147,11 @@ heron_model_picker_load_local (GtkWindow  *window,
                                               "take a while."));
   loading->progress = GTK_PROGRESS_BAR (gtk_progress_bar_new ());
   gtk_progress_bar_set_show_text (loading->progress, TRUE);
-  gtk_progress_bar_set_text (loading->progress, _("0 %"));
+  {
+    g_autofree char *zero = g_strdup_printf (_("%d %%"), 0);
+
+    gtk_progress_bar_set_text (loading->progress, zero);
+  }
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (loading->dialog),
                                       GTK_WIDGET (loading->progress));
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (loading->dialog), "cancel",
