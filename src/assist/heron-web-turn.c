@@ -197,7 +197,9 @@ typedef struct
   GTask        *task;         /* owned; only touched on the owner's context */
   char         *question;
   HeronWebMode  mode;
-  GCancellable *cancellable;  /* owned, may be NULL */
+  GCancellable *cancellable;  /* owned, may be NULL: the caller's */
+  gulong        cancelled_id;
+  GCancellable *inner;        /* owned: cancelled on the worker thread when the caller's is */
   HeronWebContextResult *result;
   GError       *error;
 } Job;
@@ -207,7 +209,10 @@ job_free (Job *job)
 {
   g_clear_object (&job->task);
   g_clear_object (&job->self);
+  if (job->cancelled_id != 0)
+    g_cancellable_disconnect (job->cancellable, job->cancelled_id);
   g_clear_object (&job->cancellable);
+  g_clear_object (&job->inner);
   g_free (job->question);
   g_clear_pointer (&job->result, heron_web_context_result_free);
   g_clear_error (&job->error);
@@ -304,9 +309,45 @@ worker_start (gpointer data)
   heron_web_context_set_offline (self->worker.context, c.offline);
   heron_web_context_set_progress (self->worker.context, on_progress, job);
   heron_web_context_build_async (self->worker.context, job->question, job->mode,
-                                 job->cancellable, worker_built, job);
+                                 job->inner, worker_built, job);
   config_clear (&c);
   return G_SOURCE_REMOVE;
+}
+
+typedef struct
+{
+  GMainContext *context;
+  GCancellable *inner;
+} Forward;
+
+static void
+forward_free (gpointer data)
+{
+  Forward *f = data;
+
+  g_main_context_unref (f->context);
+  g_object_unref (f->inner);
+  g_free (f);
+}
+
+static gboolean
+cancel_inner (gpointer data)
+{
+  g_debug ("web step cancelled");
+  g_cancellable_cancel (G_CANCELLABLE (data));
+  return G_SOURCE_REMOVE;
+}
+
+/* The web objects only see cancellation on their own thread (libsoup reacts to it where it
+ * is emitted). */
+static void
+on_caller_cancelled (GCancellable *cancellable,
+                     gpointer      data)
+{
+  Forward *f = data;
+
+  g_main_context_invoke_full (f->context, G_PRIORITY_DEFAULT, cancel_inner,
+                              g_object_ref (f->inner), g_object_unref);
 }
 
 static gboolean
@@ -608,8 +649,18 @@ heron_web_turn_prepare_async (HeronWebTurn        *self,
   g_task_set_source_tag (job->task, heron_web_turn_prepare_async);
   job->question = g_strdup (question);
   job->mode = mode;
-  job->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  job->inner = g_cancellable_new ();
   ensure_thread (self);
+  if (cancellable != NULL)
+    {
+      Forward *f = g_new0 (Forward, 1);
+
+      f->context = g_main_context_ref (self->worker_context);
+      f->inner = g_object_ref (job->inner);
+      job->cancellable = g_object_ref (cancellable);
+      job->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                                 f, forward_free);
+    }
   g_main_context_invoke (self->worker_context, worker_start, job);
 }
 

@@ -377,11 +377,12 @@ on_provider_done (GObject      *source,
       respond (task, provider, results, FALSE, now);
       return;
     }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_task_return_error_if_cancelled (task))
+  /* Not g_task_had_error(): it is TRUE for any cancelled task, which then never returned. */
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      if (!g_task_had_error (task))
-        g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (error->domain == G_IO_ERROR && error->code == G_IO_ERROR_INVALID_ARGUMENT)

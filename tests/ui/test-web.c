@@ -435,6 +435,7 @@ test_stop (void)
   screenshot ("searching");
   g_test_message ("stopping the web step");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.stop", NULL));
+  g_test_message ("stop activated, running %d", heron_chat_get_running (chat));
   wait_until (idle_with_n, GUINT_TO_POINTER (0));
   text = heron_composer_get_text (composer);
   g_assert_cmpstr (text, ==, "What is new about herons today?");
