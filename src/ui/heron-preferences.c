@@ -10,6 +10,7 @@
 
 #include "heron-models-page.h"
 #include "heron-preferences.h"
+#include "heron-preferences-web.h"
 
 struct _HeronPreferences
 {
@@ -82,6 +83,8 @@ heron_preferences_constructed (GObject *object)
                    G_SETTINGS_BIND_DEFAULT);
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                               ADW_PREFERENCES_PAGE (heron_models_page_new (self->settings)));
+  adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
+                              ADW_PREFERENCES_PAGE (heron_preferences_web_new (self->settings)));
 }
 
 static void
