@@ -157,6 +157,20 @@ is_tooltip (GtkWidget *w, gconstpointer text)
 }
 
 static gboolean
+is_widget_tooltip (GtkWidget *w, gconstpointer text)
+{
+  return g_strcmp0 (gtk_widget_get_tooltip_text (w), text) == 0;
+}
+
+static gboolean
+tiny_in_use (gpointer popover)
+{
+  GtkWidget *row = find (popover, is_row_titled, "tiny-test");
+
+  return row != NULL && find (row, is_widget_tooltip, _("In use")) != NULL;
+}
+
+static gboolean
 is_picker (GtkWidget *w, gconstpointer data)
 {
   return GTK_IS_MENU_BUTTON (w) &&
@@ -574,6 +588,26 @@ test_load_progress (void)
   wait_until (no_dialog, NULL);
   g_assert_cmpfloat (heron_local_backend_get_load_progress (
                        HERON_LOCAL_BACKEND (heron_chat_get_backend (chat ()))), ==, 1.0);
+
+  /* The picker marks the model in use. */
+  {
+    GtkWidget *button = find (GTK_WIDGET (window), is_picker, NULL);
+    GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+    RowQuery q = { popover, "tiny-test" };
+    GtkWidget *row;
+
+    gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+    /* Rows of the previous scan stay until this one is done. */
+    wait_until (tiny_in_use, popover);
+    row = find (popover, is_row_titled, "tiny-test");
+    g_assert_nonnull (find (row, is_widget_tooltip, _("In use")));
+    g_assert_true (row_present (&q));
+    q.title = "custom/mock-zeta";
+    g_assert_null (find (find (popover, is_row_titled, q.title), is_widget_tooltip,
+                         _("In use")));
+    screenshot (popover, "model-picker-in-use.png");
+    gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+  }
 }
 
 static gboolean
