@@ -151,7 +151,7 @@ drop_label (GString *s)
       }
 }
 
-/* Runs of white space become one space. */
+/* Runs of white space and control characters become one space. */
 static char *
 collapse_spaces (const char *text)
 {
@@ -162,7 +162,7 @@ collapse_spaces (const char *text)
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (g_unichar_isspace (c))
+      if (g_unichar_isspace (c) || g_unichar_iscntrl (c))
         {
           space = TRUE;
           continue;
@@ -212,6 +212,13 @@ heron_title_clean (const char *raw,
     return NULL;
   valid = g_utf8_make_valid (raw, -1);
   s = g_string_new (valid);
+  /* Emphasis and code marks ("a *bird*") are Markdown, not part of a title; gone first,
+   * so that none can hide a <think> tag from drop_reasoning. */
+  for (char *p = s->str; *p;)
+    if (*p == '*' || *p == '`')
+      g_string_erase (s, p - s->str, 1);
+    else
+      p++;
   drop_reasoning (s);
   lines = g_strsplit (s->str, "\n", -1);
   for (guint i = 0; lines[i] && line == NULL; i++)
@@ -235,19 +242,16 @@ heron_title_clean (const char *raw,
       trim_set (s, MARKUP QUOTES, TRUE);
       trim_set (s, TRAILING, FALSE);
     }
-  /* Emphasis and code marks inside ("a *bird*") are Markdown, not part of a title. */
-  for (char *p = s->str; *p;)
-    if (*p == '*' || *p == '`')
-      memmove (p, p + 1, strlen (p));
-    else
-      p++;
-  title = collapse_spaces (s->str);
-  if (*title == '\0' || (heron_title_has_cjk (question) && !heron_title_has_cjk (title)))
+  title = shorten (collapse_spaces (s->str));
+  /* Bytes that were not UTF-8 make no title; nor does one outside the question's script
+   * (checked on what is kept, after the cut). */
+  if (*title == '\0' || g_utf8_strchr (title, -1, 0xfffd) != NULL
+      || (heron_title_has_cjk (question) && !heron_title_has_cjk (title)))
     {
       g_free (title);
       return NULL;
     }
-  return shorten (title);
+  return title;
 }
 
 /* ---- generation ---------------------------------------------------------------------- */

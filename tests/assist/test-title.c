@@ -41,6 +41,8 @@ test_clean (void)
                "Winter Homes of Herons");
   check_clean ("\n\n  “Where Herons Winter”!  \n", en, "Where Herons Winter");
   check_clean ("  Herons   and\tthe   cold  ", en, "Herons and the cold");
+  check_clean ("Herons\x7f and\x0c egrets", en, "Herons and egrets");
+  check_clean ("<thi`nk>hidden`</think>Shown", en, "Shown");
   check_clean ("the model reasoned here</think>Heron Migration?", en, "Heron Migration");
   check_clean ("'Heron facts'...", en, "Heron facts");
   check_clean ("A heron is a *bird*.", en, "A heron is a bird");
@@ -71,12 +73,16 @@ test_clean (void)
     g_assert_true (g_str_has_prefix (t, "A very long title that goes on and on about herons"));
     g_assert_false (g_str_has_suffix (t, " …"));
   }
-  /* Invalid UTF-8 is repaired, never passed on. */
+  /* Bytes that are not UTF-8 make no title (what was meant cannot be known). */
+  check_clean ("Heron \xff\xfe Notes", en, NULL);
+  /* The script is checked on what is kept: Chinese only after the cut is not enough. */
   {
-    g_autofree char *t = heron_title_clean ("Heron \xff\xfe Notes", en);
+    g_autoptr(GString) raw = g_string_new ("");
 
-    g_assert_nonnull (t);
-    g_assert_true (g_utf8_validate (t, -1, NULL));
+    for (guint i = 0; i < 70; i++)
+      g_string_append (raw, "x ");
+    g_string_append (raw, "苍鹭");
+    check_clean (raw->str, zh, NULL);
   }
   g_assert_true (heron_title_has_cjk ("ja: さぎ"));
   g_assert_true (heron_title_has_cjk ("한국어"));
