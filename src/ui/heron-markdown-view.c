@@ -12,6 +12,7 @@
 
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 #include <adwaita.h>
 #include <gtksourceview/gtksource.h>
@@ -25,9 +26,217 @@ struct _HeronMarkdownView
 
   GPtrArray *blocks;    /* HeronMdBlock shown, one per child, in order */
   guint      n_rebuilt;
+
+  /* Citations (a deep copy of what set_citations got); has_citations FALSE: none. */
+  gboolean          has_citations;
+  HeronMdCitations  citations;
+  GArray           *markers, *unverified, *unverified_markers;  /* HeronMdRange */
+  char             *unverified_title;
 };
 
 G_DEFINE_FINAL_TYPE (HeronMarkdownView, heron_markdown_view, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_CITATION_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---- citation links and unverified marks ------------------------------------------- */
+
+/* The on-screen box of the LEN bytes at INDEX of LABEL's text, in LABEL's coordinates. */
+static void
+text_area (GtkLabel     *label,
+           int           index,
+           int           len,
+           GdkRectangle *area)
+{
+  PangoLayout *layout = gtk_label_get_layout (label);
+  PangoRectangle a, b;
+  int ox, oy;
+
+  gtk_label_get_layout_offsets (label, &ox, &oy);
+  pango_layout_index_to_pos (layout, index, &a);
+  pango_layout_index_to_pos (layout, MAX (index, index + len - 1), &b);
+  pango_extents_to_pixels (&a, NULL);
+  pango_extents_to_pixels (&b, NULL);
+  /* A marker broken over two lines points at its start. */
+  if (b.y != a.y)
+    b = a;
+  area->x = ox + MIN (a.x, b.x);
+  area->y = oy + a.y;
+  area->width = MAX (1, MAX (a.x + a.width, b.x + b.width) - MIN (a.x, b.x));
+  area->height = MAX (1, a.height);
+}
+
+/* Where "[N]" is in LABEL's text: the occurrence under the last click when there is one,
+ * else the first. */
+static void
+marker_area (GtkLabel     *label,
+             guint         number,
+             GdkRectangle *area)
+{
+  g_autofree char *needle = g_strdup_printf ("[%u]", number);
+  const char *text = gtk_label_get_text (label);
+  const char *hit = strstr (text, needle);
+  int *press = g_object_get_data (G_OBJECT (label), "heron-press-index");
+
+  for (const char *p = hit; press != NULL && p != NULL; p = strstr (p + 1, needle))
+    if (*press >= p - text && *press < p - text + (int) strlen (needle))
+      {
+        hit = p;
+        break;
+      }
+  if (hit == NULL)
+    {
+      *area = (GdkRectangle) { 0, 0, gtk_widget_get_width (GTK_WIDGET (label)),
+                               gtk_widget_get_height (GTK_WIDGET (label)) };
+      return;
+    }
+  text_area (label, (int) (hit - text), (int) strlen (needle), area);
+}
+
+static int
+index_at (GtkLabel *label,
+          double    x,
+          double    y)
+{
+  PangoLayout *layout = gtk_label_get_layout (label);
+  int ox, oy, index = -1, trailing;
+
+  gtk_label_get_layout_offsets (label, &ox, &oy);
+  if (!pango_layout_xy_to_index (layout, (int) ((x - ox) * PANGO_SCALE),
+                                 (int) ((y - oy) * PANGO_SCALE), &index, &trailing))
+    return -1;
+  return index;
+}
+
+static void
+label_pressed_cb (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  GtkLabel        *label)
+{
+  int *index = g_new (int, 1);
+
+  *index = index_at (label, x, y);
+  g_object_set_data_full (G_OBJECT (label), "heron-press-index", index, g_free);
+}
+
+const char *
+heron_markdown_view_get_mark_tooltip (HeronMarkdownView *self,
+                                      GtkLabel          *label,
+                                      double             x,
+                                      double             y)
+{
+  PangoAttrList *attrs;
+  int index;
+  const char *tooltip = NULL;
+  GSList *list;
+
+  g_return_val_if_fail (HERON_IS_MARKDOWN_VIEW (self), NULL);
+  g_return_val_if_fail (GTK_IS_LABEL (label), NULL);
+
+  attrs = pango_layout_get_attributes (gtk_label_get_layout (label));
+  index = index_at (label, x, y);
+  if (attrs == NULL || index < 0)
+    return NULL;
+  /* heron_markdown_parse_cited uses the error underline for unverified claims only. */
+  list = pango_attr_list_get_attributes (attrs);
+  for (GSList *l = list; l != NULL; l = l->next)
+    {
+      PangoAttribute *a = l->data;
+
+      if (a->klass->type == PANGO_ATTR_UNDERLINE
+          && ((PangoAttrInt *) a)->value == PANGO_UNDERLINE_ERROR
+          && a->start_index <= (guint) index && (guint) index < a->end_index)
+        tooltip = _("Unverified: the cited page does not clearly support this sentence.");
+    }
+  g_slist_free_full (list, (GDestroyNotify) pango_attribute_destroy);
+  return tooltip;
+}
+
+static gboolean
+query_tooltip_cb (GtkLabel   *label,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  GtkWidget *view = gtk_widget_get_ancestor (GTK_WIDGET (label), HERON_TYPE_MARKDOWN_VIEW);
+  const char *text;
+
+  if (view == NULL || keyboard)
+    return FALSE;
+  text = heron_markdown_view_get_mark_tooltip (HERON_MARKDOWN_VIEW (view), label, x, y);
+  if (text == NULL)
+    return FALSE;   /* the label's own tooltips (link titles) */
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+/* Markup from heron_markdown_parse*, which escapes every piece of text. */
+static void
+set_label_markup (GtkLabel   *label,
+                  const char *markup)
+{
+  gtk_label_set_markup (label, markup);
+  gtk_widget_set_has_tooltip (GTK_WIDGET (label),
+                              strstr (markup, "underline=\"error\"") != NULL
+                              || strstr (markup, " title=\"") != NULL);
+}
+
+static void
+free_citations (HeronMarkdownView *self)
+{
+  self->has_citations = FALSE;
+  g_clear_pointer (&self->markers, g_array_unref);
+  g_clear_pointer (&self->unverified, g_array_unref);
+  g_clear_pointer (&self->unverified_markers, g_array_unref);
+  g_clear_pointer (&self->unverified_title, g_free);
+  memset (&self->citations, 0, sizeof self->citations);
+}
+
+static GArray *
+copy_ranges (const HeronMdRange *ranges,
+             guint               n)
+{
+  GArray *a = g_array_sized_new (FALSE, FALSE, sizeof (HeronMdRange), n);
+
+  if (n > 0)
+    g_array_append_vals (a, ranges, n);
+  return a;
+}
+
+void
+heron_markdown_view_set_citations (HeronMarkdownView      *self,
+                                   const HeronMdCitations *c)
+{
+  g_return_if_fail (HERON_IS_MARKDOWN_VIEW (self));
+
+  free_citations (self);
+  if (c == NULL)
+    return;
+  self->has_citations = TRUE;
+  self->citations.n_sources = c->n_sources;
+  if (c->markers != NULL)
+    {
+      self->markers = copy_ranges (c->markers, c->n_markers);
+      self->citations.markers = (const HeronMdRange *) self->markers->data;
+      self->citations.n_markers = self->markers->len;
+    }
+  self->unverified = copy_ranges (c->unverified, c->n_unverified);
+  self->citations.unverified = (const HeronMdRange *) self->unverified->data;
+  self->citations.n_unverified = self->unverified->len;
+  self->unverified_markers = copy_ranges (c->unverified_markers, c->n_unverified_markers);
+  self->citations.unverified_markers = (const HeronMdRange *) self->unverified_markers->data;
+  self->citations.n_unverified_markers = self->unverified_markers->len;
+  self->unverified_title = g_strdup (c->unverified_title);
+  self->citations.unverified_title = self->unverified_title;
+}
 
 static gboolean
 activate_link_cb (GtkLabel   *label,
@@ -36,7 +245,18 @@ activate_link_cb (GtkLabel   *label,
 {
   g_autofree char *scheme = g_uri_parse_scheme (uri);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (label));
+  guint number = heron_markdown_cite_number (uri);
 
+  if (number > 0)
+    {
+      GtkWidget *view = gtk_widget_get_ancestor (GTK_WIDGET (label), HERON_TYPE_MARKDOWN_VIEW);
+      GdkRectangle area;
+
+      marker_area (label, number, &area);
+      if (view != NULL)
+        g_signal_emit (view, signals[SIGNAL_CITATION_ACTIVATED], 0, number, label, &area);
+      return TRUE;
+    }
   /* Only web and mail links leave the app; anything else a model writes is ignored. */
   if (scheme != NULL
       && (g_ascii_strcasecmp (scheme, "http") == 0 || g_ascii_strcasecmp (scheme, "https") == 0
@@ -56,9 +276,15 @@ markup_label (const char *markup)
                                    "hexpand", TRUE,
                                    NULL);
 
-  /* The markup comes from heron_markdown_parse, which escapes every piece of text. */
-  gtk_label_set_markup (GTK_LABEL (label), markup);
+  GtkGesture *press = gtk_gesture_click_new ();
+
+  set_label_markup (GTK_LABEL (label), markup);
   g_signal_connect (label, "activate-link", G_CALLBACK (activate_link_cb), NULL);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
+  /* Which of several equal markers was clicked, for the popover's arrow. */
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (press), GTK_PHASE_CAPTURE);
+  g_signal_connect (press, "pressed", G_CALLBACK (label_pressed_cb), label);
+  gtk_widget_add_controller (label, GTK_EVENT_CONTROLLER (press));
   /* A focused selectable label selects all of its text; keep the focus elsewhere. */
   gtk_widget_set_focus_on_click (label, FALSE);
   return label;
@@ -256,10 +482,10 @@ update_block (GtkWidget          *widget,
       return TRUE;
     case HERON_MD_PARAGRAPH:
     case HERON_MD_HEADING:
-      gtk_label_set_markup (GTK_LABEL (widget), new->text);
+      set_label_markup (GTK_LABEL (widget), new->text);
       return TRUE;
     case HERON_MD_LIST_ITEM:
-      gtk_label_set_markup (g_object_get_data (G_OBJECT (widget), "heron-label"), new->text);
+      set_label_markup (g_object_get_data (G_OBJECT (widget), "heron-label"), new->text);
       return TRUE;
     case HERON_MD_TABLE:
     case HERON_MD_RULE:
@@ -278,7 +504,8 @@ heron_markdown_view_set_text (HeronMarkdownView *self,
 
   g_return_if_fail (HERON_IS_MARKDOWN_VIEW (self));
 
-  blocks = heron_markdown_parse (text != NULL ? text : "", -1);
+  blocks = heron_markdown_parse_cited (text != NULL ? text : "", -1,
+                                       self->has_citations ? &self->citations : NULL);
   while (same < blocks->len && same < self->blocks->len
          && heron_md_block_equal (g_ptr_array_index (blocks, same),
                                   g_ptr_array_index (self->blocks, same)))
@@ -332,6 +559,7 @@ heron_markdown_view_dispose (GObject *object)
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
     gtk_widget_unparent (child);
   g_clear_pointer (&self->blocks, g_ptr_array_unref);
+  free_citations (self);
 
   G_OBJECT_CLASS (heron_markdown_view_parent_class)->dispose (object);
 }
@@ -346,6 +574,11 @@ heron_markdown_view_class_init (HeronMarkdownViewClass *klass)
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "heronmarkdown");
+
+  signals[SIGNAL_CITATION_ACTIVATED] =
+    g_signal_new ("citation-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, GTK_TYPE_LABEL,
+                  GDK_TYPE_RECTANGLE | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void

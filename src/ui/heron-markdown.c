@@ -32,6 +32,9 @@ typedef struct
   GArray       *lists;     /* ListState */
   char         *pending_marker;
   GArray       *spans;     /* MD_SPANTYPE with an open tag in the current sink */
+  const HeronMdCitations *cites;  /* NULL: no citation links or marks */
+  const char   *input;     /* what md4c parses, to turn its text pointers into offsets */
+  gsize         input_len;
 } Ctx;
 
 void
@@ -502,6 +505,187 @@ append_entity (GString    *out,
   }
 }
 
+/* ---- citations --------------------------------------------------------------------- */
+
+static gboolean
+in_ranges (const HeronMdRange *ranges,
+           guint               n,
+           gsize               offset)
+{
+  for (guint i = 0; i < n; i++)
+    if (ranges[i].start <= offset && offset < ranges[i].end)
+      return TRUE;
+  return FALSE;
+}
+
+/* The first offset after OFFSET (and before END) where being inside an unverified range
+ * changes. */
+static gsize
+next_boundary (const HeronMdCitations *c,
+               gsize                   offset,
+               gsize                   end)
+{
+  gsize next = end;
+
+  for (guint i = 0; i < c->n_unverified; i++)
+    {
+      if (c->unverified[i].start > offset && c->unverified[i].start < next)
+        next = c->unverified[i].start;
+      if (c->unverified[i].end > offset && c->unverified[i].end < next)
+        next = c->unverified[i].end;
+    }
+  return next;
+}
+
+static void
+open_unverified (GString *out)
+{
+  g_string_append (out, "<span underline=\"error\" underline_color=\""
+                        HERON_MD_UNVERIFIED_COLOR "\">");
+}
+
+/* LEN bytes of prose at S (OFFSET in the input), escaped, unverified parts marked. Tags are
+ * only put between characters, whatever the ranges say, so the markup stays valid UTF-8. */
+static void
+append_marked (Ctx        *ctx,
+               GString    *out,
+               const char *s,
+               gsize       len,
+               gsize       offset)
+{
+  const HeronMdCitations *c = ctx->cites;
+  gsize p = 0;
+
+  while (p < len)
+    {
+      gsize q = next_boundary (c, offset + p, offset + len) - offset;
+      gboolean marked = in_ranges (c->unverified, c->n_unverified, offset + p);
+
+      while (q < len && ((guchar) s[q] & 0xc0) == 0x80)
+        q++;
+      if (marked)
+        open_unverified (out);
+      heron_markdown_escape_append (out, s + p, q - p);
+      if (marked)
+        g_string_append (out, "</span>");
+      p = q;
+    }
+}
+
+/* "[n]" at S (at most LEN bytes): its length and N, or 0. */
+static gsize
+marker_at (const char *s,
+           gsize       len,
+           guint      *n)
+{
+  gsize i = 1;
+  guint v = 0;
+
+  if (len < 3 || s[0] != '[')
+    return 0;
+  while (i < len && i <= 4 && g_ascii_isdigit (s[i]))
+    v = v * 10 + (guint) (s[i++] - '0');
+  if (i == 1 || i >= len || s[i] != ']')
+    return 0;
+  *n = v;
+  return i + 1;
+}
+
+static gboolean
+exact_range (const HeronMdRange *ranges,
+             guint               n,
+             gsize               start,
+             gsize               end)
+{
+  for (guint i = 0; i < n; i++)
+    if (ranges[i].start == start && ranges[i].end == end)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+inside_link (Ctx *ctx)
+{
+  for (guint i = 0; i < ctx->spans->len; i++)
+    if (g_array_index (ctx->spans, MD_SPANTYPE, i) == MD_SPAN_A)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+append_cited (Ctx        *ctx,
+              GString    *out,
+              const char *text,
+              gsize       size)
+{
+  const HeronMdCitations *c = ctx->cites;
+  gsize base = (gsize) (text - ctx->input);
+  gboolean links = !inside_link (ctx);
+  gsize p = 0;
+
+  while (p < size)
+    {
+      guint n = 0;
+      gsize len = links ? marker_at (text + p, size - p, &n) : 0;
+      gsize q;
+
+      if (len > 0 && n >= 1 && n <= c->n_sources
+          && (c->markers == NULL || exact_range (c->markers, c->n_markers, base + p,
+                                                 base + p + len)))
+        {
+          g_string_append_printf (out, "<a href=\"" HERON_MD_CITE_SCHEME ":%u\"", n);
+          if (c->unverified_title != NULL
+              && exact_range (c->unverified_markers, c->n_unverified_markers, base + p,
+                              base + p + len))
+            {
+              g_string_append (out, " title=\"");
+              heron_markdown_escape_append (out, c->unverified_title, -1);
+              g_string_append (out, "\"");
+            }
+          g_string_append (out, ">");
+          append_marked (ctx, out, text + p, len, base + p);
+          g_string_append (out, "</a>");
+          p += len;
+          continue;
+        }
+      q = p + 1;
+      while (q < size && text[q] != '[')
+        q++;
+      append_marked (ctx, out, text + p, q - p, base + p);
+      p = q;
+    }
+}
+
+/* Whether TEXT (from md4c) lies in the input and citations apply to it. */
+static gboolean
+citable (Ctx        *ctx,
+         const char *text,
+         gsize       size)
+{
+  return ctx->cites != NULL && ctx->cites->n_sources > 0 && text >= ctx->input
+         && size <= ctx->input_len && (gsize) (text - ctx->input) <= ctx->input_len - size;
+}
+
+guint
+heron_markdown_cite_number (const char *uri)
+{
+  const char *p;
+  guint64 n = 0;
+
+  if (uri == NULL || !g_str_has_prefix (uri, HERON_MD_CITE_SCHEME ":"))
+    return 0;
+  p = uri + strlen (HERON_MD_CITE_SCHEME ":");
+  if (*p == '\0' || strlen (p) > 4)
+    return 0;
+  for (; *p; p++)
+    {
+      if (!g_ascii_isdigit (*p))
+        return 0;
+      n = n * 10 + (guint64) (*p - '0');
+    }
+  return (guint) n;
+}
+
 static int
 text_cb (MD_TEXTTYPE    type,
          const MD_CHAR *text,
@@ -524,9 +708,25 @@ text_cb (MD_TEXTTYPE    type,
       g_string_append_c (out, ctx->cell != NULL ? ' ' : '\n');
       break;
     case MD_TEXT_ENTITY:
-      append_entity (out, text, size);
+      {
+        gboolean marked = !raw && citable (ctx, text, size)
+                          && in_ranges (ctx->cites->unverified, ctx->cites->n_unverified,
+                                        (gsize) (text - ctx->input));
+
+        if (marked)
+          open_unverified (out);
+        append_entity (out, text, size);
+        if (marked)
+          g_string_append (out, "</span>");
+      }
       break;
     case MD_TEXT_NORMAL:
+      if (!raw && citable (ctx, text, size))
+        {
+          append_cited (ctx, out, text, size);
+          break;
+        }
+      G_GNUC_FALLTHROUGH;
     case MD_TEXT_CODE:
     case MD_TEXT_HTML:
     case MD_TEXT_LATEXMATH:
@@ -543,6 +743,14 @@ text_cb (MD_TEXTTYPE    type,
 GPtrArray *
 heron_markdown_parse (const char *text,
                       gssize      len)
+{
+  return heron_markdown_parse_cited (text, len, NULL);
+}
+
+GPtrArray *
+heron_markdown_parse_cited (const char             *text,
+                            gssize                  len,
+                            const HeronMdCitations *citations)
 {
   MD_PARSER parser = {
     .abi_version = 0,
@@ -569,6 +777,9 @@ heron_markdown_parse (const char *text,
   ctx.blocks = g_ptr_array_new_with_free_func ((GDestroyNotify) heron_md_block_free);
   ctx.lists = g_array_new (FALSE, FALSE, sizeof (ListState));
   ctx.spans = g_array_new (FALSE, FALSE, sizeof (MD_SPANTYPE));
+  ctx.cites = citations;
+  ctx.input = input->str;
+  ctx.input_len = input->len;
 
   md_parse (input->str, input->len, &parser, &ctx);
   flush (&ctx);

@@ -43,6 +43,44 @@ gboolean   heron_md_block_equal (const HeronMdBlock *a,
 GPtrArray *heron_markdown_parse (const char *text,
                                  gssize      len);
 
+/* Citation markers of an answer with web sources. Offsets are bytes of the text given to
+ * heron_markdown_parse_cited (the answer's clean text, as the citation check reports them).
+ *
+ * A marker "[n]" in prose (not in code, not inside a link) becomes
+ * <a href="heron-cite:n">[n]</a> when: MARKERS is set and one of its ranges starts where the
+ * marker starts and is exactly "[n]" (the check's verdict: numbers it removed are not in
+ * the text, and nothing else is linked); or, without MARKERS (sources known, answer not
+ * checked yet, e.g. while it streams), 1 <= n <= N_SOURCES. Prose bytes inside an
+ * UNVERIFIED range are wrapped in <span underline="error" underline_color="...">, the only
+ * use of that underline, so views can find the ranges in their layout again; markers of an
+ * unverified citation get UNVERIFIED_TITLE as their link's title (tooltip). */
+typedef struct
+{
+  gsize start, end;
+} HeronMdRange;
+
+typedef struct
+{
+  guint         n_sources;
+  const HeronMdRange *markers;     /* NULL: not checked */
+  guint         n_markers;
+  const HeronMdRange *unverified;
+  guint         n_unverified;
+  const HeronMdRange *unverified_markers;  /* subset of MARKERS whose claim is unverified */
+  guint         n_unverified_markers;
+  const char   *unverified_title;  /* plain text; escaped here */
+} HeronMdCitations;
+
+#define HERON_MD_CITE_SCHEME "heron-cite"
+#define HERON_MD_UNVERIFIED_COLOR "#9a9996"
+
+/* CITATIONS NULL (or without sources): the same as heron_markdown_parse. */
+GPtrArray *heron_markdown_parse_cited (const char             *text,
+                                       gssize                  len,
+                                       const HeronMdCitations *citations);
+/* The number N of "heron-cite:N", or 0 for any other URI. */
+guint      heron_markdown_cite_number (const char *uri);
+
 /* TEXT escaped for Pango markup; control characters other than tab and newline become
  * U+FFFD (GMarkup rejects some of them even as character references). */
 void       heron_markdown_escape_append (GString    *out,

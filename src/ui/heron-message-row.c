@@ -16,6 +16,7 @@
 #include "heron-markdown-view.h"
 #include "heron-models.h"
 #include "heron-message-row.h"
+#include "heron-sources-row.h"
 #include "heron-web-turn.h"
 
 struct _HeronMessageRow
@@ -27,6 +28,8 @@ struct _HeronMessageRow
   GtkWidget    *think_expander;
   GtkWidget    *think_label;
   GtkWidget    *markdown;
+  GtkWidget    *sources_row;       /* web sources under the answer (heron-sources-row.h) */
+  char         *sources_json;      /* what sources_row and the [n] links show */
   GtkWidget    *status_label;
   GtkWidget    *stats_label;
   GtkWidget    *actions;
@@ -48,6 +51,7 @@ struct _HeronMessageRow
 G_DEFINE_FINAL_TYPE (HeronMessageRow, heron_message_row, GTK_TYPE_WIDGET)
 
 static void update_branch_nav (HeronMessageRow *self);
+static void update_sources (HeronMessageRow *self);
 
 /* Reasoning timing lives on the message, so a recycled row still knows it. */
 #define THINK_START "heron-think-start"
@@ -132,6 +136,7 @@ render (HeronMessageRow *self)
   gtk_widget_set_visible (self->actions, !streaming);
   gtk_widget_set_halign (self->actions, user ? GTK_ALIGN_END : GTK_ALIGN_START);
   update_branch_nav (self);
+  update_sources (self);
 
   if (user)
     {
@@ -378,11 +383,56 @@ update_branch_nav (HeronMessageRow *self)
   gtk_widget_set_sensitive (self->branch_next, index < count);
 }
 
+/* ---- web sources: chips under the answer, [n] links, unverified marks ---------------- */
+
+/* Parsed again only when sources_json changes (set once the sources are known, and again
+ * with the citation check when the answer is complete), not on every streamed frame. */
+static void
+update_sources (HeronMessageRow *self)
+{
+  const char *json = heron_message_get_role (self->message) == HERON_ROLE_USER
+                     ? NULL : heron_message_get_sources_json (self->message);
+  g_autoptr(HeronSourceList) list = NULL;
+  HeronMdCitations citations;
+
+  if (g_strcmp0 (json, self->sources_json) == 0)
+    return;
+  g_free (self->sources_json);
+  self->sources_json = g_strdup (json);
+  list = heron_source_list_new_from_json (json);
+  heron_sources_row_set_sources (HERON_SOURCES_ROW (self->sources_row), list);
+  if (list != NULL)
+    heron_source_list_get_md_citations (list, &citations);
+  heron_markdown_view_set_citations (HERON_MARKDOWN_VIEW (self->markdown),
+                                     list != NULL ? &citations : NULL);
+}
+
+static void
+citation_activated_cb (HeronMessageRow *self,
+                       guint            number,
+                       GtkLabel        *label,
+                       GdkRectangle    *area)
+{
+  heron_sources_row_show_source (HERON_SOURCES_ROW (self->sources_row), number,
+                                 GTK_WIDGET (label), area);
+}
+
+static void
+build_sources (HeronMessageRow *self)
+{
+  self->sources_row = heron_sources_row_new ();
+  gtk_widget_insert_after (self->sources_row, GTK_WIDGET (self), self->markdown);
+  g_signal_connect_swapped (self->markdown, "citation-activated",
+                            G_CALLBACK (citation_activated_cb), self);
+}
+
 static void
 heron_message_row_dispose (GObject *object)
 {
   HeronMessageRow *self = (HeronMessageRow *)object;
   GtkWidget *child;
+
+  g_clear_pointer (&self->sources_json, g_free);
 
   heron_message_row_set_message (self, NULL);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -453,6 +503,7 @@ heron_message_row_init (HeronMessageRow *self)
   self->markdown = heron_markdown_view_new ();
   gtk_widget_add_css_class (self->markdown, "assistant-message");
   gtk_widget_set_parent (self->markdown, widget);
+  build_sources (self);
 
   self->status_label = g_object_new (GTK_TYPE_LABEL, "xalign", 0.0f, "wrap", TRUE,
                                      "css-classes", (const char *[]) { "dim-label", NULL },
