@@ -7,7 +7,10 @@
  * timeouts), and the work done inside each frame by phase (update: tick callbacks, where a
  * streaming row renders; layout; paint). An idle phase first measures the frame clock
  * alone: on Xvfb GDK paces frames with a millisecond timer, so its p99 interval is about
- * 17.8 ms with no work at all, and that is the floor of the interval figures.
+ * 17.8 ms with no work at all, and that is the floor of the interval figures. The frame
+ * clock's own frame times are printed too: GDK smooths that jitter away, so they step by
+ * exactly one refresh (16.7 ms) while every frame keeps up, and by two or more when one
+ * is missed.
  *
  * Run under Xvfb (meson test --suite bench bench-chat); HERON_MESSAGE_LIST=listbox
  * measures the GtkListBox fallback instead of the GtkListView.
@@ -27,6 +30,7 @@
 typedef struct
 {
   GArray    *frames;       /* gint64 µs of each tick */
+  GArray    *clock_times;  /* gint64 µs: the frame clock's own frame time at each tick */
   gint64     last_timeout;
   gint64     max_stall;
   gboolean   measuring;
@@ -45,8 +49,10 @@ tick_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
   if (probe.measuring)
     {
       gint64 now = g_get_monotonic_time ();
+      gint64 frame_time = gdk_frame_clock_get_frame_time (clock);
 
       g_array_append_val (probe.frames, now);
+      g_array_append_val (probe.clock_times, frame_time);
     }
   return G_SOURCE_CONTINUE;
 }
@@ -126,6 +132,7 @@ static void
 start_probe (void)
 {
   g_array_set_size (probe.frames, 0);
+  g_array_set_size (probe.clock_times, 0);
   probe.max_stall = 0;
   probe.last_timeout = 0;
   for (guint i = 0; i < 4; i++)
@@ -161,6 +168,23 @@ report (const char *what)
           g_array_index (d, gint64, MIN (d->len - 1, d->len * 99 / 100)) / 1000.0,
           g_array_index (d, gint64, d->len - 1) / 1000.0,
           n_late, probe.max_stall / 1000.0);
+  /* GDK's frame times step by the refresh interval while frames keep up (it smooths the
+   * timer's jitter away) and by more when one is missed. */
+  g_array_set_size (d, 0);
+  for (guint i = 1; i < probe.clock_times->len; i++)
+    {
+      gint64 v = g_array_index (probe.clock_times, gint64, i)
+                 - g_array_index (probe.clock_times, gint64, i - 1);
+      g_array_append_val (d, v);
+    }
+  if (d->len > 0)
+    {
+      qsort (d->data, d->len, sizeof (gint64), cmp_i64);
+      printf ("  frame-clock frame time steps: p50 %.1f ms  p99 %.1f ms  longest %.1f ms\n",
+              g_array_index (d, gint64, d->len / 2) / 1000.0,
+              g_array_index (d, gint64, MIN (d->len - 1, d->len * 99 / 100)) / 1000.0,
+              g_array_index (d, gint64, d->len - 1) / 1000.0);
+    }
   for (guint i = 0; i < 4; i++)
     {
       static const char *names[] = { "update", "layout", "paint", "frame" };
@@ -218,6 +242,7 @@ main (int argc, char *argv[])
 
   adw_init ();
   probe.frames = g_array_new (FALSE, FALSE, sizeof (gint64));
+  probe.clock_times = g_array_new (FALSE, FALSE, sizeof (gint64));
   for (guint i = 0; i < 4; i++)
     probe.work[i] = g_array_new (FALSE, FALSE, sizeof (gint64));
 
@@ -300,6 +325,7 @@ main (int argc, char *argv[])
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_array_unref (probe.frames);
+  g_array_unref (probe.clock_times);
   for (guint i = 0; i < 4; i++)
     g_array_unref (probe.work[i]);
   return 0;
