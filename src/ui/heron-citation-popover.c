@@ -140,6 +140,17 @@ heron_citation_popover_get_url (HeronCitationPopover *self)
 }
 
 static void
+heron_citation_popover_map (GtkWidget *widget)
+{
+  HeronCitationPopover *self = HERON_CITATION_POPOVER (widget);
+
+  GTK_WIDGET_CLASS (heron_citation_popover_parent_class)->map (widget);
+  /* Not the passage: a focused selectable label selects all of its text. */
+  if (gtk_widget_get_sensitive (self->open_button))
+    gtk_widget_grab_focus (self->open_button);
+}
+
+static void
 heron_citation_popover_finalize (GObject *object)
 {
   HeronCitationPopover *self = (HeronCitationPopover *)object;
@@ -154,8 +165,10 @@ static void
 heron_citation_popover_class_init (HeronCitationPopoverClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->finalize = heron_citation_popover_finalize;
+  widget_class->map = heron_citation_popover_map;
 
   signals[SIGNAL_OPEN_URI] =
     g_signal_new_class_handler ("open-uri", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

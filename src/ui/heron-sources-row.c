@@ -396,21 +396,15 @@ popover_closed_cb (HeronSourcesRow *self)
 static void
 present_popover (HeronSourcesRow *self)
 {
-  graphene_rect_t bounds;
   double x = 0, y = 0;
   GdkRectangle area;
 
   if (self->popover == NULL || self->anchor == NULL)
     return;
   /* The area in this row's coordinates (it may lie above the row: a [n] of the answer). */
-  if (self->anchor != GTK_WIDGET (self)
-      && !gtk_widget_translate_coordinates (self->anchor, GTK_WIDGET (self),
-                                            self->anchor_area.x, self->anchor_area.y, &x, &y))
-    {
-      if (!gtk_widget_compute_bounds (GTK_WIDGET (self), GTK_WIDGET (self), &bounds))
-        return;
-      x = y = 0;
-    }
+  if (!gtk_widget_translate_coordinates (self->anchor, GTK_WIDGET (self),
+                                         self->anchor_area.x, self->anchor_area.y, &x, &y))
+    x = y = 0;
   area = (GdkRectangle) { (int) x, (int) y, self->anchor_area.width, self->anchor_area.height };
   gtk_popover_set_pointing_to (GTK_POPOVER (self->popover), &area);
 }
@@ -501,6 +495,46 @@ heron_sources_row_get_sources (HeronSourcesRow *self)
   return self->list;
 }
 
+/* GtkFlowBox lines its children up in columns and spreads spare width over the columns,
+ * which leaves gaps after narrow chips. So the box gets the width of the widest column
+ * layout that fits in AVAILABLE (all chips on one line when they fit), no more. */
+static int
+fitting_width (HeronSourcesRow *self,
+               int              available)
+{
+  int spacing = (int) gtk_flow_box_get_column_spacing (GTK_FLOW_BOX (self->flow));
+  g_autoptr(GArray) widths = g_array_new (FALSE, FALSE, sizeof (int));
+  int narrowest = 0;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (self->flow); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    {
+      int nat = 0;
+
+      if (!gtk_widget_should_layout (c))
+        continue;
+      gtk_widget_measure (c, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &nat, NULL, NULL);
+      g_array_append_val (widths, nat);
+    }
+  for (guint columns = widths->len; columns >= 1; columns--)
+    {
+      int width = (int) (columns - 1) * spacing;
+
+      for (guint col = 0; col < columns; col++)
+        {
+          int widest = 0;
+
+          for (guint i = col; i < widths->len; i += columns)
+            widest = MAX (widest, g_array_index (widths, int, i));
+          width += widest;
+        }
+      narrowest = width;
+      if (available < 0 || width <= available)
+        return width;
+    }
+  return narrowest;
+}
+
 static void
 heron_sources_row_measure (GtkWidget      *widget,
                            GtkOrientation  orientation,
@@ -512,6 +546,20 @@ heron_sources_row_measure (GtkWidget      *widget,
 {
   HeronSourcesRow *self = HERON_SOURCES_ROW (widget);
 
+  if (orientation == GTK_ORIENTATION_HORIZONTAL)
+    {
+      gtk_widget_measure (self->flow, orientation, for_size, minimum, natural,
+                          minimum_baseline, natural_baseline);
+      *natural = MAX (*minimum, fitting_width (self, -1));
+      return;
+    }
+  if (for_size >= 0)
+    {
+      int min = 0;
+
+      gtk_widget_measure (self->flow, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+      for_size = MAX (min, MIN (for_size, fitting_width (self, for_size)));
+    }
   gtk_widget_measure (self->flow, orientation, for_size, minimum, natural,
                       minimum_baseline, natural_baseline);
 }
@@ -523,8 +571,11 @@ heron_sources_row_size_allocate (GtkWidget *widget,
                                  int        baseline)
 {
   HeronSourcesRow *self = HERON_SOURCES_ROW (widget);
+  int min = 0;
 
-  gtk_widget_allocate (self->flow, width, height, baseline, NULL);
+  gtk_widget_measure (self->flow, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+  gtk_widget_allocate (self->flow, MAX (min, MIN (width, fitting_width (self, width))), height,
+                       baseline, NULL);
   if (self->popover != NULL && gtk_widget_get_visible (self->popover))
     {
       present_popover (self);

@@ -34,11 +34,13 @@ static const char *raw_answer =
   "The moon is made of green cheese [2]. Giraffes live in Antarctica [7].\n\n"
   "Tags like <b>x</b> stay literal [3].";
 
-static const struct
+typedef struct
 {
   const char *url, *title, *site, *text;
   gboolean    from_knowledge;
-} fixture[] = {
+} SourceFixture;
+
+static const SourceFixture fixture[] = {
   { "https://rivers.example.org/yangtze", "Yangtze River facts", "Rivers of Asia",
     "The Yangtze is the longest river in Asia and flows into the East China Sea.", FALSE },
   { "https://www.travel.example.com/shanghai", "Shanghai guide", NULL,
@@ -48,30 +50,39 @@ static const struct
 };
 
 static HeronWebContextResult *
-make_result (void)
+make_result_from (const SourceFixture *fx,
+                  guint                n)
 {
   HeronWebContextResult *r = g_new0 (HeronWebContextResult, 1);
 
   r->searched = TRUE;
-  r->reason = g_strdup ("test");
+  r->reason = g_strdup ("Searched the web: the question asks for facts.");
+  r->provider_id = g_strdup ("duckduckgo");
+  r->provider_name = g_strdup ("DuckDuckGo");
   r->notes = g_ptr_array_new_with_free_func (g_free);
   r->passages = g_ptr_array_new ();
   r->sources = g_ptr_array_new ();
-  for (guint i = 0; i < G_N_ELEMENTS (fixture); i++)
+  for (guint i = 0; i < n; i++)
     {
       /* Freed by hand in free_result: the struct's own free function is the web layer's. */
       HeronWebSource *s = g_new0 (HeronWebSource, 1);
 
       s->number = i + 1;
-      s->url = g_strdup (fixture[i].url);
-      s->title = g_strdup (fixture[i].title);
-      s->site = g_strdup (fixture[i].site);
-      s->text = g_strdup (fixture[i].text);
+      s->url = g_strdup (fx[i].url);
+      s->title = g_strdup (fx[i].title);
+      s->site = g_strdup (fx[i].site);
+      s->text = g_strdup (fx[i].text);
       s->fetched_at = FETCHED_MS + i * 86400000;
-      s->from_knowledge = fixture[i].from_knowledge;
+      s->from_knowledge = fx[i].from_knowledge;
       g_ptr_array_add (r->sources, s);
     }
   return r;
+}
+
+static HeronWebContextResult *
+make_result (void)
+{
+  return make_result_from (fixture, G_N_ELEMENTS (fixture));
 }
 
 static void
@@ -101,9 +112,10 @@ got_result (GObject      *source,
 
 /* The answer as the app stores it after the web step: checked, cleaned, sources_json. */
 static HeronMessage *
-checked_answer (HeronWebContextResult *r)
+checked_answer (HeronWebContextResult *r,
+                const char            *raw)
 {
-  HeronMessage *m = heron_message_new (HERON_ROLE_ASSISTANT, raw_answer);
+  HeronMessage *m = heron_message_new (HERON_ROLE_ASSISTANT, raw);
   g_autoptr(GAsyncResult) res = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(HeronCitationCheck) check = NULL;
@@ -302,6 +314,29 @@ wait_until_allocated (GtkWidget *widget)
   g_assert_true (gtk_widget_get_mapped (widget));
 }
 
+static gboolean
+tick_cb (GtkWidget     *widget,
+         GdkFrameClock *clock,
+         gpointer       user_data)
+{
+  (*(int *) user_data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Two frames drawn: what the widget shows is up to date. */
+static void
+wait_frames (GtkWidget *widget)
+{
+  int frames = 0;
+  guint id = gtk_widget_add_tick_callback (widget, tick_cb, &frames, NULL);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  gtk_widget_queue_draw (widget);
+  while (frames < 3 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  gtk_widget_remove_tick_callback (widget, id);
+}
+
 static void
 screenshot (GtkWidget  *widget,
             const char *name)
@@ -313,8 +348,10 @@ screenshot (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
 
   g_mkdir_with_parents (HERON_TEST_SCREENSHOT_DIR, 0755);
-  for (int i = 0; i < 10; i++)
-    g_main_context_iteration (NULL, FALSE);
+  /* A focused selectable label shows all of its text selected. */
+  if (GTK_IS_WINDOW (widget))
+    gtk_window_set_focus (GTK_WINDOW (widget), NULL);
+  wait_frames (widget);
   if (!heron_screenshot_save (widget, path, &error))
     g_test_message ("screenshot %s: %s", path, error->message);
 }
@@ -337,7 +374,7 @@ fixture_setup (Fixture       *f,
   GtkWidget *scroller = gtk_scrolled_window_new ();
 
   f->result = make_result ();
-  f->answer = checked_answer (f->result);
+  f->answer = checked_answer (f->result, raw_answer);
   f->check = expected_check ();
   f->row = heron_message_row_new ();
   gtk_widget_set_margin_start (f->row, 12);
@@ -487,8 +524,24 @@ test_popover (Fixture       *f,
                                                                          fixture[1].text))));
   g_assert_nonnull (label_containing (popover, fixture[1].title));
   g_assert_nonnull (label_containing (popover, "travel.example.com"));
+  {
+    /* The arrow points at the first [2] of the label (no click position: keyboard). */
+    const char *text = gtk_label_get_text (GTK_LABEL (label));
+    GdkRectangle area;
+    double x, y, rx, ry;
+
+    g_assert_true (gtk_popover_get_pointing_to (GTK_POPOVER (popover), &area));
+    point_of (GTK_LABEL (label), strstr (text, "[2]") - text + 1, &x, &y);
+    g_assert_true (gtk_widget_translate_coordinates (label, GTK_WIDGET (f->sources), x, y,
+                                                     &rx, &ry));
+    g_assert_cmpint (area.x, <=, (int) rx);
+    g_assert_cmpint (area.x + area.width, >=, (int) rx);
+    g_assert_cmpint (area.y, <=, (int) ry);
+    g_assert_cmpint (area.y + area.height, >=, (int) ry);
+    g_assert_cmpint (area.y, <, 0);
+  }
   wait_until_allocated (popover);
-  screenshot (f->window, "popover");
+  screenshot (popover, "popover");
   gtk_popover_popdown (GTK_POPOVER (popover));
 
   /* A number that is not a source opens nothing. */
@@ -659,6 +712,59 @@ test_streaming (void)
   free_result (g_steal_pointer (&r));
 }
 
+/* A Chinese answer: markers after full-width punctuation, the mark on CJK text (offsets in
+ * bytes of multi-byte characters), chips of Chinese pages. */
+static const SourceFixture zh_fixture[] = {
+  { "https://zh.example.org/changjiang", "长江：亚洲第一长河", "地理百科",
+    "长江是亚洲最长的河流，全长约六千三百公里，最后注入东海。", FALSE },
+  { "https://news.example.cn/shanghai", "上海城市概况", NULL,
+    "长江流经武汉和上海，在上海附近入海。", TRUE },
+};
+
+static void
+test_chinese (void)
+{
+  const char *raw = "长江是亚洲最长的河流[1]。它流经上海[2]。月亮是用奶酪做的[2]。";
+  const char *texts[] = { zh_fixture[0].text, zh_fixture[1].text };
+  HeronWebContextResult *r = make_result_from (zh_fixture, G_N_ELEMENTS (zh_fixture));
+  g_autoptr(HeronMessage) m = checked_answer (r, raw);
+  g_autoptr(HeronCitationCheck) check = heron_citations_check (raw, texts, 2,
+                                                              HERON_CITATION_DEFAULT_THRESHOLD);
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *row = heron_message_row_new ();
+  GtkWidget *view, *label;
+  g_autofree char *links = NULL;
+  g_autofree char *marked = NULL;
+  g_autofree char *claim = NULL;
+
+  for (guint i = 0; i < check->citations->len; i++)
+    {
+      HeronCitation *c = &g_array_index (check->citations, HeronCitation, i);
+
+      if (c->status == HERON_CITATION_UNVERIFIED)
+        claim = g_strndup (check->text + c->claim_start, c->claim_end - c->claim_start);
+    }
+  g_assert_cmpstr (claim, ==, "月亮是用奶酪做的");
+  gtk_widget_set_margin_start (row, 12);
+  gtk_widget_set_margin_end (row, 12);
+  gtk_widget_set_margin_top (row, 12);
+  gtk_widget_set_margin_bottom (row, 12);
+  gtk_window_set_default_size (GTK_WINDOW (window), 480, 300);
+  gtk_window_set_child (GTK_WINDOW (window), row);
+  heron_message_row_set_message (HERON_MESSAGE_ROW (row), m);
+  gtk_window_present (GTK_WINDOW (window));
+  wait_until_allocated (row);
+  view = find_type (row, HERON_TYPE_MARKDOWN_VIEW);
+  links = links_of (view);
+  g_assert_cmpstr (links, ==, "heron-cite:1=[1] heron-cite:2=[2] heron-cite:2=[2]");
+  label = label_containing (view, "月亮");
+  marked = marked_text (GTK_LABEL (label));
+  g_assert_cmpstr (marked, ==, claim);
+  screenshot (window, "chinese");
+  gtk_window_destroy (GTK_WINDOW (window));
+  free_result (r);
+}
+
 /* Whatever the database holds, reading it back never trusts it. */
 static void
 test_bad_json (void)
@@ -730,6 +836,7 @@ main (int    argc,
   g_test_add ("/heron/ui/sources/narrow-dark", Fixture, NULL, fixture_setup, test_narrow_dark,
               fixture_teardown);
   g_test_add_func ("/heron/ui/sources/streaming", test_streaming);
+  g_test_add_func ("/heron/ui/sources/chinese", test_chinese);
   g_test_add_func ("/heron/ui/sources/bad-json", test_bad_json);
   return g_test_run ();
 }
