@@ -24,6 +24,7 @@ typedef struct
   char              *stats_json;
   char              *sources_json;
   gint64             created_at;       /* set by the add job */
+  int                delta;            /* switch_branch: places to move among siblings */
 } MsgArgs;
 
 static void
@@ -271,14 +272,13 @@ switch_branch_job (sqlite3 *db, gpointer data, GCancellable *cancellable, GError
                    _("There is no message %" PRId64 "."), a->id);
       return NULL;
     }
-  /* The delta travels in created_at (MsgArgs has no other spare integer). */
-  if (pos + a->created_at < 0 || pos + a->created_at >= (gint64) siblings->len)
+  if (pos + a->delta < 0 || pos + a->delta >= (int) siblings->len)
     {
       g_set_error (error, HERON_STORE_ERROR, HERON_STORE_ERROR_NOT_FOUND,
                    _("Message %" PRId64 " has no such alternative."), a->id);
       return NULL;
     }
-  target = heron_message_get_id (siblings->pdata[pos + a->created_at]);
+  target = heron_message_get_id (siblings->pdata[pos + a->delta]);
   if (!heron_store_begin (db, error))
     return NULL;
   if (choose_branch (db, target, error) == 0 || !heron_store_commit (db, error))
@@ -623,7 +623,7 @@ switch_args (gint64 id, int delta)
 {
   MsgArgs *a = msg_args_new (id);
 
-  a->created_at = delta;
+  a->delta = delta;
   return a;
 }
 
