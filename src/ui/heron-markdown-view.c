@@ -6,6 +6,10 @@
  * the last one in place when it is still the same kind of block, so the cost per frame
  * does not grow with the length of the answer.
  *
+ * With citations (an answer with web sources), "[n]" links emit citation-activated with
+ * where the marker is drawn, and labels with unverified sentences answer query-tooltip over
+ * them: the marks are found again in the label's layout (the error underline).
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "heron-markdown-view"
@@ -222,12 +226,10 @@ heron_markdown_view_set_citations (HeronMarkdownView      *self,
     return;
   self->has_citations = TRUE;
   self->citations.n_sources = c->n_sources;
-  if (c->markers != NULL)
-    {
-      self->markers = copy_ranges (c->markers, c->n_markers);
-      self->citations.markers = (const HeronMdRange *) self->markers->data;
-      self->citations.n_markers = self->markers->len;
-    }
+  self->citations.checked = c->checked;
+  self->markers = copy_ranges (c->markers, c->n_markers);
+  self->citations.markers = (const HeronMdRange *) self->markers->data;
+  self->citations.n_markers = self->markers->len;
   self->unverified = copy_ranges (c->unverified, c->n_unverified);
   self->citations.unverified = (const HeronMdRange *) self->unverified->data;
   self->citations.n_unverified = self->unverified->len;

@@ -4,6 +4,11 @@
  * so the view can lay the blocks out in one box and, while an answer streams, compare the
  * new list with the shown one and rebuild only from the first block that changed.
  *
+ * Citations (heron_markdown_parse_cited): md4c hands out text as pointers into the input,
+ * so each run of prose knows its byte offsets in the answer, the offsets the citation check
+ * reported. Marks and links are opened and closed inside one run of text, so they always
+ * nest with the emphasis and link tags around them.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -630,7 +635,7 @@ append_cited (Ctx        *ctx,
       gsize q;
 
       if (len > 0 && n >= 1 && n <= c->n_sources
-          && (c->markers == NULL || exact_range (c->markers, c->n_markers, base + p,
+          && (!c->checked || exact_range (c->markers, c->n_markers, base + p,
                                                  base + p + len)))
         {
           g_string_append_printf (out, "<a href=\"" HERON_MD_CITE_SCHEME ":%u\"", n);

@@ -46,11 +46,10 @@ GPtrArray *heron_markdown_parse (const char *text,
 /* Citation markers of an answer with web sources. Offsets are bytes of the text given to
  * heron_markdown_parse_cited (the answer's clean text, as the citation check reports them).
  *
- * A marker "[n]" in prose (not in code, not inside a link) becomes
- * <a href="heron-cite:n">[n]</a> when: MARKERS is set and one of its ranges starts where the
- * marker starts and is exactly "[n]" (the check's verdict: numbers it removed are not in
- * the text, and nothing else is linked); or, without MARKERS (sources known, answer not
- * checked yet, e.g. while it streams), 1 <= n <= N_SOURCES. Prose bytes inside an
+ * A marker "[n]" in prose (not in code, not inside a link) with 1 <= n <= N_SOURCES becomes
+ * <a href="heron-cite:n">[n]</a> when the answer is not CHECKED yet (sources known, answer
+ * still streaming), or when one of MARKERS is exactly that "[n]" (the check's verdict:
+ * numbers it removed are not in the text, and nothing else is linked). Prose bytes inside an
  * UNVERIFIED range are wrapped in <span underline="error" underline_color="...">, the only
  * use of that underline, so views can find the ranges in their layout again; markers of an
  * unverified citation get UNVERIFIED_TITLE as their link's title (tooltip). */
@@ -61,14 +60,15 @@ typedef struct
 
 typedef struct
 {
-  guint         n_sources;
-  const HeronMdRange *markers;     /* NULL: not checked */
-  guint         n_markers;
+  guint               n_sources;
+  gboolean            checked;
+  const HeronMdRange *markers;
+  guint               n_markers;
   const HeronMdRange *unverified;
-  guint         n_unverified;
-  const HeronMdRange *unverified_markers;  /* subset of MARKERS whose claim is unverified */
-  guint         n_unverified_markers;
-  const char   *unverified_title;  /* plain text; escaped here */
+  guint               n_unverified;
+  const HeronMdRange *unverified_markers;  /* the MARKERS whose claim is unverified */
+  guint               n_unverified_markers;
+  const char         *unverified_title;    /* plain text; escaped here */
 } HeronMdCitations;
 
 #define HERON_MD_CITE_SCHEME "heron-cite"

@@ -266,8 +266,9 @@ heron_source_list_get_md_citations (HeronSourceList  *list,
     max = MAX (max, ((HeronSourceItem *) list->items->pdata[i])->number);
   *c = (HeronMdCitations) {
     .n_sources = max,
-    .markers = list->checked ? (const HeronMdRange *) list->markers->data : NULL,
-    .n_markers = list->checked ? list->markers->len : 0,
+    .checked = list->checked,
+    .markers = (const HeronMdRange *) list->markers->data,
+    .n_markers = list->markers->len,
     .unverified = (const HeronMdRange *) list->unverified->data,
     .n_unverified = list->unverified->len,
     .unverified_markers = (const HeronMdRange *) list->unverified_markers->data,

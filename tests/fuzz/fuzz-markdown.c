@@ -119,7 +119,8 @@ cited_parse (const uint8_t *data,
         n[k]++;
       }
   c.n_sources = data[0] >> 6;
-  c.markers = (data[0] & 1) ? ranges[0] : NULL;
+  c.checked = data[0] & 1;
+  c.markers = ranges[0];
   c.n_markers = n[0];
   c.unverified = ranges[1];
   c.n_unverified = n[1];

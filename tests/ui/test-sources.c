@@ -765,6 +765,48 @@ test_chinese (void)
   free_result (r);
 }
 
+/* Straight from a check's verdict: a checked answer whose markers were all removed links
+ * nothing, even a "[1]" left in the text; "[n]" in code is never a link. */
+static void
+test_checked_markers (void)
+{
+  const char *texts[] = { "Code in Python uses brackets for lists." };
+  const char *raw = "Lists look like `[1]` in Python [1]. Nothing here [9].";
+  g_autoptr(HeronCitationCheck) check = heron_citations_check (raw, texts, 1,
+                                                              HERON_CITATION_DEFAULT_THRESHOLD);
+  g_autoptr(GArray) markers = g_array_new (FALSE, FALSE, sizeof (HeronMdRange));
+  GtkWidget *view = g_object_ref_sink (heron_markdown_view_new ());
+  HeronMdCitations c = { .n_sources = 1, .checked = TRUE };
+  g_autofree char *links = NULL;
+
+  for (guint i = 0; i < check->citations->len; i++)
+    {
+      HeronCitation *hc = &g_array_index (check->citations, HeronCitation, i);
+      HeronMdRange r = { hc->marker_start, hc->marker_end };
+
+      if (hc->status != HERON_CITATION_REMOVED)
+        g_array_append_val (markers, r);
+    }
+  /* The check sees the code span's [1] as a marker too. */
+  g_assert_cmpuint (markers->len, ==, 2);
+  c.markers = (const HeronMdRange *) markers->data;
+  c.n_markers = markers->len;
+  heron_markdown_view_set_citations (HERON_MARKDOWN_VIEW (view), &c);
+  heron_markdown_view_set_text (HERON_MARKDOWN_VIEW (view), check->text);
+  links = links_of (view);
+  g_assert_cmpstr (links, ==, "heron-cite:1=[1]");
+
+  c.markers = NULL;
+  c.n_markers = 0;
+  heron_markdown_view_set_citations (HERON_MARKDOWN_VIEW (view), &c);
+  heron_markdown_view_set_text (HERON_MARKDOWN_VIEW (view), check->text);
+  g_free (links);
+  links = links_of (view);
+  g_assert_cmpstr (links, ==, "");
+  g_assert_nonnull (label_containing (view, "in Python [1]."));
+  g_object_unref (view);
+}
+
 /* Whatever the database holds, reading it back never trusts it. */
 static void
 test_bad_json (void)
@@ -837,6 +879,7 @@ main (int    argc,
               fixture_teardown);
   g_test_add_func ("/heron/ui/sources/streaming", test_streaming);
   g_test_add_func ("/heron/ui/sources/chinese", test_chinese);
+  g_test_add_func ("/heron/ui/sources/checked-markers", test_checked_markers);
   g_test_add_func ("/heron/ui/sources/bad-json", test_bad_json);
   return g_test_run ();
 }
