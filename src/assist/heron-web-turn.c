@@ -186,9 +186,6 @@ worker_build (HeronWebTurn *self,
     heron_fetcher_set_page_ttl (w->fetcher, (gint64) c->page_ttl_s * 1000);
 
   w->context = heron_web_context_new (self->store, w->search, w->fetcher);
-  if (c->n_ctx > 0)
-    heron_web_context_set_budget_tokens (w->context,
-                                         (guint) (c->n_ctx * CLAMP (c->share, 0.05, 0.9)));
 }
 
 typedef struct
@@ -306,7 +303,12 @@ worker_start (gpointer data)
       worker_build (self, &c);
       self->worker.generation = generation;
     }
+  /* Read at every question (the model, hence its context size, may have changed). */
   heron_web_context_set_offline (self->worker.context, c.offline);
+  heron_web_context_set_budget_tokens (self->worker.context,
+                                       c.n_ctx > 0
+                                       ? (guint) (c.n_ctx * CLAMP (c.share, 0.05, 0.9))
+                                       : HERON_WEB_TURN_DEFAULT_BUDGET);
   heron_web_context_set_progress (self->worker.context, on_progress, job);
   heron_web_context_build_async (self->worker.context, job->question, job->mode,
                                  job->inner, worker_built, job);
@@ -562,10 +564,11 @@ heron_web_turn_set_budget (HeronWebTurn *self,
                            double        share)
 {
   g_return_if_fail (HERON_IS_WEB_TURN (self));
-  CONFIG_BEGIN (self);
+  /* Read at each prepare: the chain (and what it learnt about blocked providers) stays. */
+  g_mutex_lock (&self->lock);
   self->config.n_ctx = MAX (n_ctx, 0);
   self->config.share = share > 0 ? share : HERON_WEB_TURN_DEFAULT_SHARE;
-  CONFIG_END (self);
+  g_mutex_unlock (&self->lock);
 }
 
 void

@@ -30,6 +30,8 @@ G_BEGIN_DECLS
 
 /* The share of the model's context the sources get by default. */
 #define HERON_WEB_TURN_DEFAULT_SHARE 0.4
+/* Tokens for the sources when the model's context size is unknown. */
+#define HERON_WEB_TURN_DEFAULT_BUDGET 1500
 
 #define HERON_TYPE_WEB_TURN (heron_web_turn_get_type ())
 G_DECLARE_FINAL_TYPE (HeronWebTurn, heron_web_turn, HERON, WEB_TURN, GObject)

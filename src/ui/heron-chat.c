@@ -629,6 +629,12 @@ web_step_start (HeronChat  *self,
     }
   /* Test hook: no network (GNetworkMonitor cannot be faked); read at every question. */
   heron_web_turn_set_offline (self->web, g_getenv ("HERON_TEST_WEB_OFFLINE") != NULL);
+  /* The sources' share of the context of the model that answers now. */
+  heron_web_turn_set_budget (self->web,
+                             HERON_IS_LOCAL_BACKEND (self->backend)
+                             ? heron_local_backend_get_n_ctx (HERON_LOCAL_BACKEND (self->backend))
+                             : 0,
+                             g_settings_get_double (self->settings, "web-context-share"));
   self->web_mode_used = mode;
   self->web_editing_id = editing_id;
   g_set_object (&self->web_model, self->messages);

@@ -233,9 +233,9 @@ key_thread (GTask        *task,
   GError *error = NULL;
   g_autofree char *key = NULL;
 
-  if (job[2] != NULL)
+  if (job[1] != NULL)
     {
-      if (!heron_web_secrets_store_sync (job[0], job[2], cancellable, &error))
+      if (!heron_web_secrets_store_sync (job[0], job[1], cancellable, &error))
         {
           g_task_return_error (task, error);
           return;
@@ -260,10 +260,11 @@ key_job (HeronPreferencesWeb *self,
 {
   g_autoptr(GTask) task = g_task_new (NULL, self->cancellable, key_stored_cb,
                                       g_object_ref (row));
-  char **job = g_new0 (char *, 4);
+  /* { id, key or NULL, NULL }: a strv either way. */
+  char **job = g_new0 (char *, 3);
 
   job[0] = g_strdup (id);
-  job[2] = g_strdup (key);
+  job[1] = g_strdup (key);
   g_task_set_task_data (task, job, (GDestroyNotify) g_strfreev);
   g_task_run_in_thread (task, key_thread);
 }
