@@ -241,6 +241,9 @@ test_always (Fixture *f, gconstpointer data)
   url = g_strdup_printf ("%s/page/3", f->base);
   g_assert_cmpstr (((HeronWebSource *) r->sources->pdata[0])->url, ==, url);
   g_assert_nonnull (strstr (r->context, "about 2850 kilometres long"));
+  /* A figure, not a check: question to ready context on the worker, local servers. */
+  g_test_message ("context ready in %.1f ms (%u sources)", r->elapsed_us / 1000.0,
+                  r->sources->len);
 
   /* Progress in order: the blocked engine first, then SearXNG, then the pages. */
   g_assert_cmpuint (lines->len, >=, 3);
