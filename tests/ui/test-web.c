@@ -5,6 +5,7 @@
  * with sources_json (the expected URLs, the citation check, an unknown [n] removed); then
  * offline with the search server down: the answer comes at once from the pages read before,
  * cited, and says it is offline; then Stop during the web step gives the question back.
+ * Edit and resend runs the web step too.
  * Screenshots go to <builddir>/tests/ui/screenshots/LANGUAGE-web-*.png.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -351,6 +352,33 @@ test_always (void)
   g_object_unref (backend);
 }
 
+/* Edit and resend with web search on: the placeholders replace the edited turn, and the new
+ * answer gets its own sources. */
+static void
+test_edit (void)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gint64 user_id = heron_message_get_id (message_at (0));
+  HeronMessage *answer;
+  JsonObject *o;
+
+  g_assert_cmpstr (heron_web_mode_button_get_mode (mode_button ()), ==, "on");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.edit-message", "x",
+                                             user_id));
+  send ("Which cities does the Danube pass?");
+  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  answer = message_at (1);
+  wait_until (sources_stored, answer);
+  g_assert_cmpstr (heron_message_get_content (message_at (0)), ==,
+                   "Which cities does the Danube pass?");
+  g_assert_cmpint (heron_message_get_id (message_at (0)), !=, user_id);
+  o = parse_object (parser, heron_message_get_sources_json (answer));
+  g_assert_cmpstr (json_object_get_string_member (o, "provider"), ==, "searxng");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "sources")), >=, 1);
+  /* Bing was blocked once: not asked again in this session. */
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (hits, "/bing/search")), ==, 1);
+}
+
 static void
 test_offline (void)
 {
@@ -511,6 +539,7 @@ main (int argc, char *argv[])
   gtk_window_present (GTK_WINDOW (window));
 
   g_test_add_func ("/heron/ui/web/always", test_always);
+  g_test_add_func ("/heron/ui/web/edit", test_edit);
   g_test_add_func ("/heron/ui/web/offline", test_offline);
   g_test_add_func ("/heron/ui/web/stop", test_stop);
   ret = g_test_run ();
