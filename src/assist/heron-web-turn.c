@@ -613,13 +613,24 @@ heron_web_turn_apply_settings (HeronWebTurn *self,
       heron_web_turn_set_providers (self, NULL, NULL);
     }
   base_urls = g_settings_get_strv (settings, "search-base-urls");
-  if (!heron_web_turn_set_base_urls (self, (const char * const *) base_urls, &error))
-    {
-      /* An override for a provider that is not in the chain does nothing. */
-      g_debug ("search-base-urls: %s", error->message);
-      g_clear_error (&error);
-      heron_web_turn_set_base_urls (self, NULL, NULL);
-    }
+  {
+    /* An override for a provider that is not in the chain does nothing: keep the others. */
+    g_autoptr(GStrvBuilder) kept = g_strv_builder_new ();
+    g_auto(GStrv) usable = NULL;
+
+    for (guint i = 0; base_urls[i] != NULL; i++)
+      {
+        const char *one[] = { base_urls[i], NULL };
+
+        if (heron_web_turn_set_base_urls (self, one, &error))
+          g_strv_builder_add (kept, base_urls[i]);
+        else
+          g_debug ("search-base-urls: %s", error->message);
+        g_clear_error (&error);
+      }
+    usable = g_strv_builder_end (kept);
+    heron_web_turn_set_base_urls (self, (const char * const *) usable, NULL);
+  }
   searxng = g_settings_get_string (settings, "searxng-url");
   heron_web_turn_set_searxng_url (self, searxng);
   heron_web_turn_set_use_keyring (self, TRUE);
