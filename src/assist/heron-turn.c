@@ -400,13 +400,27 @@ prepare_done (GObject *source, GAsyncResult *result, gpointer user_data)
     /* Web sources go with the question in the request only; the stored question stays as
      * the user wrote it. */
     g_autofree char *asked = NULL;
+    g_autofree char *context = g_steal_pointer (&self->web_context);
 
     if (p->question)
-      asked = heron_web_context_compose_question (self->web_context,
+      asked = heron_web_context_compose_question (context,
                                                   heron_message_get_content (p->question));
-    g_clear_pointer (&self->web_context, g_free);
     g_clear_pointer (&self->web_sources_json, g_free);
     request = heron_turn_build_request (p->conv_system_prompt, p->history, asked, &params);
+    /* Regenerate: the question answered again ends the history. */
+    if (p->question == NULL && context != NULL && request->messages->len > 0)
+      {
+        HeronChatMessage *last = &g_array_index (request->messages, HeronChatMessage,
+                                                 request->messages->len - 1);
+
+        if (last->role == HERON_ROLE_USER)
+          {
+            char *with = heron_web_context_compose_question (context, last->content);
+
+            g_free (last->content);
+            last->content = with;
+          }
+      }
   }
   request->session = p->conversation_id;
   self->timer = g_timeout_source_new (self->write_interval);

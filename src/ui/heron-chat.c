@@ -66,6 +66,8 @@ struct _HeronChat
   HeronConversationModel *web_model;        /* the model that shows the placeholders */
   guint                   web_history_len;  /* its length before them */
   gint64                  web_editing_id;
+  gint64                  web_regenerate_id; /* answer asked again, or 0 */
+  char                   *web_question;     /* the question the step searches for */
   gboolean                web_running;
   gboolean                web_mode_syncing;
 };
@@ -540,9 +542,13 @@ web_mode_changed_cb (HeronChat *self)
 static void
 web_run_turn (HeronChat  *self,
               const char *text,
-              gint64      editing_id)
+              gint64      editing_id,
+              gint64      regenerate_id)
 {
-  if (editing_id != 0)
+  if (regenerate_id != 0)
+    heron_turn_regenerate_async (self->turn, regenerate_id, self->turn_cancellable,
+                                 turn_done_cb, g_object_ref (self));
+  else if (editing_id != 0)
     heron_turn_edit_async (self->turn, editing_id, text, self->turn_cancellable,
                            turn_done_cb, g_object_ref (self));
   else
@@ -580,6 +586,11 @@ web_prepared_cb (GObject      *source,
 
       g_clear_pointer (&r, heron_web_context_result_free);
       g_debug ("web step stopped");
+      /* A stopped regenerate shows the answer it was to replace again. */
+      if (self->web_regenerate_id != 0 && self->web_model != NULL
+          && self->web_model == self->messages && self->window != NULL)
+        heron_conversation_model_load_async (self->web_model, self->cancellable, loaded_cb,
+                                             g_object_ref (self));
       web_clear_placeholder (self, TRUE);
       g_clear_object (&self->turn_cancellable);
       if (self->window == NULL)
@@ -605,15 +616,17 @@ web_prepared_cb (GObject      *source,
   if (self->web_placeholder != NULL)
     heron_web_turn_set_message_status (self->web_placeholder, status);
   web_clear_placeholder (self, FALSE);
-  web_run_turn (self, self->pending_text, self->web_editing_id);
+  web_run_turn (self, self->web_question, self->web_editing_id, self->web_regenerate_id);
 }
 
 /* Instead of starting the turn at once: with web search on, show the question and a pending
- * answer that carries the progress, build the context off the main thread, then ask. */
+ * answer that carries the progress, build the context off the main thread, then ask (a new
+ * question, an edited one (EDITING_ID), or the question of the answer REGENERATE_ID again). */
 static void
 web_step_start (HeronChat  *self,
                 const char *text,
-                gint64      editing_id)
+                gint64      editing_id,
+                gint64      regenerate_id)
 {
   HeronWebMode mode = HERON_WEB_MODE_OFF;
   g_autoptr(HeronMessage) question = NULL;
@@ -621,12 +634,26 @@ web_step_start (HeronChat  *self,
 
   g_clear_pointer (&self->web_result, heron_web_context_result_free);
   heron_web_mode_from_string (heron_web_mode_button_get_mode (web_mode_button (self)), &mode);
-  if (mode == HERON_WEB_MODE_OFF || self->messages == NULL || web_turn (self) == NULL)
+  pos = regenerate_id != 0 && self->messages != NULL
+        ? heron_conversation_model_find (self->messages, regenerate_id) : -1;
+  if (regenerate_id != 0 && pos >= 1)
+    {
+      g_autoptr(HeronMessage) asked = g_list_model_get_item (G_LIST_MODEL (self->messages),
+                                                             pos - 1);
+
+      text = heron_message_get_role (asked) == HERON_ROLE_USER
+             ? heron_message_get_content (asked) : NULL;
+    }
+  if (mode == HERON_WEB_MODE_OFF || self->messages == NULL || web_turn (self) == NULL
+      || text == NULL)
     {
       heron_turn_set_web_context (self->turn, NULL, NULL);
-      web_run_turn (self, text, editing_id);
+      web_run_turn (self, text, editing_id, regenerate_id);
       return;
     }
+  g_free (self->web_question);
+  self->web_question = g_strdup (text);
+  self->web_regenerate_id = regenerate_id;
   /* Test hook: no network (GNetworkMonitor cannot be faked); read at every question. */
   heron_web_turn_set_offline (self->web, g_getenv ("HERON_TEST_WEB_OFFLINE") != NULL);
   /* The sources' share of the context of the model that answers now. */
@@ -638,15 +665,19 @@ web_step_start (HeronChat  *self,
   self->web_mode_used = mode;
   self->web_editing_id = editing_id;
   g_set_object (&self->web_model, self->messages);
-  pos = editing_id != 0 ? heron_conversation_model_find (self->messages, editing_id) : -1;
+  if (editing_id != 0)
+    pos = heron_conversation_model_find (self->messages, editing_id);
   if (pos >= 0)
     heron_conversation_model_truncate (self->messages, pos);
   self->web_history_len = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
-  question = heron_message_new (HERON_ROLE_USER, text);
   self->web_placeholder = heron_message_new (HERON_ROLE_ASSISTANT, "");
   heron_message_set_state (self->web_placeholder, HERON_MESSAGE_STREAMING);
   heron_web_turn_set_message_status (self->web_placeholder, _("Deciding whether to search…"));
-  heron_conversation_model_append (self->messages, question);
+  if (regenerate_id == 0)
+    {
+      question = heron_message_new (HERON_ROLE_USER, text);
+      heron_conversation_model_append (self->messages, question);
+    }
   heron_conversation_model_append (self->messages, self->web_placeholder);
   self->web_running = TRUE;
   heron_web_turn_prepare_async (self->web, text, mode, self->turn_cancellable, web_prepared_cb,
@@ -857,7 +888,7 @@ send_requested_cb (HeronChat     *self,
     }
   g_free (self->pending_text);
   self->pending_text = g_strdup (text);
-  web_step_start (self, text, self->editing_id);
+  web_step_start (self, text, self->editing_id, 0);
   self->editing_id = 0;
   update_state (self);
 }
@@ -916,8 +947,7 @@ regenerate_action (GSimpleAction *action,
 
   if (m == NULL || heron_message_get_role (m) != HERON_ROLE_ASSISTANT || !start_turn (self))
     return;
-  heron_turn_regenerate_async (self->turn, heron_message_get_id (m), self->turn_cancellable,
-                               turn_done_cb, g_object_ref (self));
+  web_step_start (self, NULL, 0, heron_message_get_id (m));
   update_state (self);
 }
 
@@ -1642,6 +1672,7 @@ heron_chat_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_pointer (&self->pending_text, g_free);
   g_clear_pointer (&self->web_result, heron_web_context_result_free);
+  g_clear_pointer (&self->web_question, g_free);
   g_clear_object (&self->web_placeholder);
   g_clear_object (&self->web_model);
   g_clear_object (&self->web);

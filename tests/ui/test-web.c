@@ -44,6 +44,7 @@ static char *base;
 static GHashTable *hits;       /* path -> count */
 static GPtrArray *statuses;    /* distinct live statuses seen, in order */
 static guint stall_search;     /* > 0: the search engine never answers (Stop test) */
+static HeronScriptedBackend *scripted;   /* the chat's backend */
 
 static void
 handle (SoupServer        *srv,
@@ -278,6 +279,7 @@ test_always (void)
   backend = heron_scripted_backend_new ("The Danube is about 2850 kilometres long [1]. "
                                         "See [9].", 5, 8);
   heron_chat_set_backend (chat, HERON_BACKEND (backend));
+  scripted = backend;
 
   /* New conversations start from the default (off); the selector's action sets Always. */
   g_assert_cmpstr (heron_web_mode_button_get_mode (mode_button ()), ==, "off");
@@ -377,6 +379,41 @@ test_edit (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "sources")), >=, 1);
   /* Bing was blocked once: not asked again in this session. */
   g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (hits, "/bing/search")), ==, 1);
+
+  /* Regenerate searches again for the same question; the new answer has its sources. */
+  {
+    gint64 old_id = heron_message_get_id (answer);
+    guint searches = GPOINTER_TO_UINT (g_hash_table_lookup (hits, "/searx/search"));
+
+    g_ptr_array_set_size (statuses, 0);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.regenerate", "x",
+                                               old_id));
+    g_signal_connect (heron_chat_get_messages (chat), "items-changed",
+                      G_CALLBACK (items_changed_cb), NULL);
+    wait_until (idle_with_n, GUINT_TO_POINTER (2));
+    answer = message_at (1);
+    g_assert_cmpint (heron_message_get_id (answer), !=, old_id);
+    wait_until (sources_stored, answer);
+    g_assert_true (statuses->len > 0);
+    /* The same query: the search came from the cache (1 hour), the pages were read again
+     * or from the page cache; either way the answer cites them. */
+    g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (hits, "/searx/search")), <=,
+                      searches + 1);
+    g_clear_object (&parser);
+    parser = json_parser_new ();
+    o = parse_object (parser, heron_message_get_sources_json (answer));
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "sources")),
+                      >=, 1);
+    /* The model got the sources with the question it answered again. */
+    {
+      const HeronChatRequest *request = heron_scripted_backend_get_last_request (scripted);
+      const char *asked = g_array_index (request->messages, HeronChatMessage,
+                                         request->messages->len - 1).content;
+
+      g_assert_nonnull (strstr (asked, "</sources>"));
+      g_assert_true (g_str_has_suffix (asked, "Which cities does the Danube pass?"));
+    }
+  }
 }
 
 static void
