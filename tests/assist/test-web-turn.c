@@ -329,6 +329,23 @@ test_turn (Fixture *f, gconstpointer data)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "sources")), ==, 3);
   g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "check"),
                                                "removed"), ==, 1);
+
+  /* Regenerate: the sources go with the question that ends the history. */
+  {
+    g_autoptr(GAsyncResult) again = NULL;
+
+    heron_web_turn_apply (turn, r, HERON_WEB_MODE_ON);
+    heron_turn_regenerate_async (turn, heron_message_get_id (answer), NULL, store_result,
+                                 &again);
+    wait_for (&again);
+    g_assert_true (heron_turn_finish (turn, again, &error));
+    request = heron_scripted_backend_get_last_request (backend);
+    asked = g_array_index (request->messages, HeronChatMessage,
+                           request->messages->len - 1).content;
+    g_assert_nonnull (strstr (asked, "</sources>"));
+    g_assert_true (g_str_has_suffix (asked, "How long is the Danube?"));
+    g_assert_cmpstr (heron_message_get_sources_json (heron_turn_get_answer (turn)), !=, NULL);
+  }
 }
 
 static void
