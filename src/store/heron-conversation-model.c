@@ -16,7 +16,7 @@ struct _HeronConversationModel
   HeronStore *store;
   gint64      conversation_id;
   GPtrArray  *items;
-  guint       n_changes;   /* appends and truncations, so a load can tell it is stale */
+  guint       n_appends;   /* so that a load can tell a turn added messages meanwhile */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -172,9 +172,10 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, error);
       return;
     }
-  /* A turn appended or truncated meanwhile: its live messages (an answer that streams
-   * into its object) must stay; what was read is older than what is shown. */
-  if (GPOINTER_TO_UINT (g_task_get_task_data (task)) != self->n_changes)
+  /* A turn appended meanwhile: its live messages (an answer that streams into its object)
+   * must stay; what was read is older than what is shown. Truncating alone (placeholders
+   * taken away) does not make the read stale. */
+  if (GPOINTER_TO_UINT (g_task_get_task_data (task)) != self->n_appends)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                "the conversation changed while it was read");
@@ -193,7 +194,7 @@ heron_conversation_model_load_async (HeronConversationModel *self, GCancellable 
   g_return_if_fail (HERON_IS_CONVERSATION_MODEL (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, heron_conversation_model_load_async);
-  g_task_set_task_data (task, GUINT_TO_POINTER (self->n_changes), NULL);
+  g_task_set_task_data (task, GUINT_TO_POINTER (self->n_appends), NULL);
   heron_store_get_messages_async (self->store, self->conversation_id, cancellable, load_done,
                                   task);
 }
@@ -212,7 +213,7 @@ heron_conversation_model_append (HeronConversationModel *self, HeronMessage *mes
   g_return_if_fail (HERON_IS_CONVERSATION_MODEL (self));
   g_return_if_fail (HERON_IS_MESSAGE (message));
   g_ptr_array_add (self->items, g_object_ref (message));
-  self->n_changes++;
+  self->n_appends++;
   g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
 }
 
@@ -226,7 +227,6 @@ heron_conversation_model_truncate (HeronConversationModel *self, guint n_keep)
     return;
   removed = self->items->len - n_keep;
   g_ptr_array_set_size (self->items, n_keep);
-  self->n_changes++;
   g_list_model_items_changed (G_LIST_MODEL (self), n_keep, removed, 0);
 }
 

@@ -33,9 +33,9 @@ HeronStore   *heron_conversation_model_get_store           (HeronConversationMod
 gint64        heron_conversation_model_get_conversation_id (HeronConversationModel *self);
 void          heron_conversation_model_set_conversation_id (HeronConversationModel *self,
                                                             gint64 id);
-/* Replace the items with the stored active path. When a message was appended or the items
- * truncated while it read (a turn started), nothing is replaced and it fails with
- * G_IO_ERROR_CANCELLED: the turn's live messages stay. */
+/* Replace the items with the stored active path. When a message was appended while it
+ * read (a turn started), nothing is replaced and it fails with G_IO_ERROR_CANCELLED: the
+ * turn's live messages stay. */
 void          heron_conversation_model_load_async  (HeronConversationModel *self,
                                                     GCancellable *cancellable,
                                                     GAsyncReadyCallback callback,
