@@ -372,6 +372,40 @@ test_offline (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (described, "Offline"));
 }
 
+/* Auto mode: a question about today searches and says why; a question the pages read
+ * earlier answer is answered from them without a request. */
+static void
+test_auto (Fixture *f, gconstpointer data)
+{
+  g_autoptr(HeronWebTurn) web = make_web (f, "searxng");
+  g_autoptr(HeronWebContextResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *described = NULL;
+
+  r = prepare (web, "What is the latest news about the Danube today?", HERON_WEB_MODE_AUTO,
+               NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (r->searched);
+  g_assert_nonnull (strstr (r->reason, "recent facts"));
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (f->hits, "/searx/search")), ==, 1);
+  g_clear_pointer (&r, heron_web_context_result_free);
+
+  r = prepare (web, "How long is the Danube, from the Black Forest to the Black Sea?",
+               HERON_WEB_MODE_AUTO, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (r->searched);
+  g_assert_cmpuint (GPOINTER_TO_UINT (g_hash_table_lookup (f->hits, "/searx/search")), ==, 1);
+  g_assert_cmpuint (r->sources->len, >=, 1);
+  described = heron_web_turn_describe (r);
+  g_assert_nonnull (strstr (described, "Answered from pages read earlier"));
+  /* Off: nothing at all. */
+  g_clear_pointer (&r, heron_web_context_result_free);
+  r = prepare (web, "What is the latest news today?", HERON_WEB_MODE_OFF, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (r->searched);
+  g_assert_null (heron_web_turn_describe (r));
+}
+
 static gboolean
 cancel_later (gpointer data)
 {
@@ -432,6 +466,8 @@ main (int argc, char **argv)
   g_test_add ("/heron/assist/web-turn/always", Fixture, NULL, fixture_set_up, test_always,
               fixture_tear_down);
   g_test_add ("/heron/assist/web-turn/turn", Fixture, NULL, fixture_set_up, test_turn,
+              fixture_tear_down);
+  g_test_add ("/heron/assist/web-turn/auto", Fixture, NULL, fixture_set_up, test_auto,
               fixture_tear_down);
   g_test_add ("/heron/assist/web-turn/offline", Fixture, NULL, fixture_set_up, test_offline,
               fixture_tear_down);
