@@ -1,5 +1,6 @@
 /* test-chat-widgets.c: the chat's widgets without the app: Markdown view re-rendering while
- * an answer streams, message rows (reasoning expander, plain user text, stats line),
+ * an answer streams, message rows (reasoning expander, plain user text, stats line, the
+ * "‹ 2/3 ›" between alternatives),
  * search snippets (escaped, match in bold) and the conversation list's section headers.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -99,6 +100,83 @@ test_row_user_text (void)
   g_assert_nonnull (label);
   g_assert_true (gtk_widget_get_visible (label));
   g_assert_false (gtk_label_get_use_markup (GTK_LABEL (label)));
+  g_object_unref (row);
+}
+
+/* The chat.show-branch button of ROW with target (id, DELTA), or NULL. */
+static GtkWidget *
+find_branch_button (GtkWidget *widget, gint64 id, int delta)
+{
+  g_autoptr(GVariant) want = g_variant_ref_sink (g_variant_new ("(xi)", id, delta));
+
+  if (GTK_IS_BUTTON (widget)
+      && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)),
+                    "chat.show-branch") == 0
+      && g_variant_equal (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget)),
+                          want))
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_branch_button (c, id, delta);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+shown (GtkWidget *widget, GtkWidget *top)
+{
+  for (GtkWidget *w = widget; w != NULL && w != top; w = gtk_widget_get_parent (w))
+    if (!gtk_widget_get_visible (w))
+      return FALSE;
+  return widget != NULL;
+}
+
+/* "‹ 2/3 ›": shown only with alternatives, the ends disabled, targets the message's id;
+ * it follows the message when the store tells it more (a new alternative). */
+static void
+test_row_branches (void)
+{
+  GtkWidget *row = g_object_ref_sink (heron_message_row_new ());
+  g_autoptr(HeronMessage) m = heron_message_new (HERON_ROLE_ASSISTANT, "An answer.");
+  g_autoptr(HeronMessage) q = heron_message_new (HERON_ROLE_USER, "A question");
+  GtkWidget *prev, *next;
+
+  heron_message_set_id (m, 41);
+  heron_message_set_branch_index (m, 1);
+  heron_message_set_branch_count (m, 1);
+  heron_message_row_set_message (HERON_MESSAGE_ROW (row), m);
+  g_assert_false (shown (find_branch_button (row, 41, -1), row));
+  g_assert_null (find_label_with_text (row, "1/1"));
+
+  heron_message_set_branch_count (m, 3);
+  heron_message_set_branch_index (m, 2);
+  heron_message_row_flush (HERON_MESSAGE_ROW (row));
+  prev = find_branch_button (row, 41, -1);
+  next = find_branch_button (row, 41, 1);
+  g_assert_true (shown (prev, row) && shown (next, row));
+  g_assert_true (shown (find_label_with_text (row, "2/3"), row));
+  g_assert_true (gtk_widget_get_sensitive (prev) && gtk_widget_get_sensitive (next));
+
+  heron_message_set_branch_index (m, 3);
+  heron_message_row_flush (HERON_MESSAGE_ROW (row));
+  g_assert_true (shown (find_label_with_text (row, "3/3"), row));
+  g_assert_true (gtk_widget_get_sensitive (prev));
+  g_assert_false (gtk_widget_get_sensitive (next));
+
+  /* Recycled for a user message with two alternatives, the first shown. */
+  heron_message_set_id (q, 40);
+  heron_message_set_branch_index (q, 1);
+  heron_message_set_branch_count (q, 2);
+  heron_message_row_set_message (HERON_MESSAGE_ROW (row), q);
+  prev = find_branch_button (row, 40, -1);
+  g_assert_nonnull (prev);
+  g_assert_null (find_branch_button (row, 41, -1));
+  g_assert_true (shown (find_label_with_text (row, "1/2"), row));
+  g_assert_false (gtk_widget_get_sensitive (prev));
+  g_assert_true (gtk_widget_get_sensitive (find_branch_button (row, 40, 1)));
   g_object_unref (row);
 }
 
@@ -226,6 +304,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/heron/ui/chat-widgets/markdown-incremental", test_markdown_incremental);
   g_test_add_func ("/heron/ui/chat-widgets/row-user-text", test_row_user_text);
   g_test_add_func ("/heron/ui/chat-widgets/row-reasoning", test_row_reasoning);
+  g_test_add_func ("/heron/ui/chat-widgets/row-branches", test_row_branches);
   g_test_add_func ("/heron/ui/chat-widgets/snippet-markup", test_snippet_markup);
   g_test_add_func ("/heron/ui/chat-widgets/sections", test_sections);
   return g_test_run ();
