@@ -253,6 +253,17 @@ key_thread (GTask        *task,
 }
 
 static void
+key_job_free (gpointer data)
+{
+  char **job = data;
+
+  /* The key does not linger in freed memory. */
+  if (job[1] != NULL)
+    memset (job[1], 0, strlen (job[1]));
+  g_strfreev (job);
+}
+
+static void
 key_job (HeronPreferencesWeb *self,
          GtkWidget           *row,
          const char          *id,
@@ -265,7 +276,7 @@ key_job (HeronPreferencesWeb *self,
 
   job[0] = g_strdup (id);
   job[1] = g_strdup (key);
-  g_task_set_task_data (task, job, (GDestroyNotify) g_strfreev);
+  g_task_set_task_data (task, job, key_job_free);
   g_task_run_in_thread (task, key_thread);
 }
 
