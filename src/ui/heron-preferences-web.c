@@ -287,6 +287,7 @@ key_apply_cb (AdwEntryRow         *row,
   g_autofree char *key = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
 
   key_job (self, GTK_WIDGET (row), g_object_get_data (G_OBJECT (row), ROW_ID), key);
+  memset (key, 0, strlen (key));
   /* The key never stays in a widget longer than needed. */
   gtk_editable_set_text (GTK_EDITABLE (row), "");
 }
