@@ -476,7 +476,9 @@ heron_message_row_init (HeronMessageRow *self)
 
   self->web_label = g_object_new (GTK_TYPE_LABEL, "use-markup", FALSE, "xalign", 0.0f,
                                   "wrap", TRUE, "wrap-mode", PANGO_WRAP_WORD_CHAR,
-                                  "selectable", TRUE, "focus-on-click", FALSE,
+                                  /* Not selectable: it would take the first focus and
+                                   * show itself selected. */
+                                  "selectable", FALSE,
                                   "visible", FALSE,
                                   "css-classes", (const char *[]) { "dim-label", "caption",
                                                                     "web-status", NULL },
