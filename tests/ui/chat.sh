@@ -103,7 +103,8 @@ case "$mode" in
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
-    python3 - "$XDG_DATA_HOME/heron/heron.db" <<'PY' || { not_ok "the long conversation is stored"; echo "1..$n"; exit 1; }
+    stored_ok=0
+    python3 - "$XDG_DATA_HOME/heron/heron.db" <<'PY' && stored_ok=1
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1])
 now = int(time.time() * 1000) - 2000 * 60000
@@ -132,20 +133,29 @@ for i in range(2000):
     parent = cur.lastrowid
 db.commit()
 PY
+    if [ $stored_ok -ne 1 ]; then
+      not_ok "the long conversation is stored"; echo "1..$n"; exit 1
+    fi
     ok "the long conversation is stored"
     timeout 300 "$heron" > "$log" 2>&1 &
     pid=$!
     wid=$(timeout 60 xdotool search --sync --onlyvisible --name '.' 2>/dev/null | head -n 1)
-    [ -n "$wid" ] && ok "the main window is mapped" || { not_ok "the main window is mapped"; echo "1..$n"; exit 1; }
+    if [ -z "$wid" ]; then
+      not_ok "the main window is mapped"; echo "1..$n"; exit 1
+    fi
+    ok "the main window is mapped"
     timeout 10 xdotool windowfocus --sync "$wid" 2>/dev/null
     sleep 0.5
     xdotool key ctrl+f
     sleep 0.3
     xdotool type --delay 20 "zebra1998"
     check "search finds the last question" \
-      bash -c "for i in \$(seq 1 100); do grep -q 'search: [1-9][0-9]* hits' '$log' && exit 0; sleep 0.1; done; exit 1"
+      bash -c "for i in \$(seq 1 100); do
+                 grep -q 'search: [1-9][0-9]* hits' '$log' && exit 0; sleep 0.1
+               done; exit 1"
     xdotool key Return
-    check "the hit opens the 2,000-message conversation at it" wait_count "jump to message at 1998" 1 100
+    check "the hit opens the 2,000-message conversation at it" \
+      wait_count "jump to message at 1998" 1 100
     sleep 1
     shot opened
     xdotool key ctrl+f Escape
