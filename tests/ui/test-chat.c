@@ -22,16 +22,26 @@
 static HeronWindow *window;
 static HeronChat *chat;
 
+static gboolean
+wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Some conditions change on other threads (the store's) without an event here: a timer
+ * keeps the loop from sleeping past them, and past the 20 s limit. */
 static void
 wait_until (gboolean (*cond) (gpointer), gpointer data)
 {
   gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  guint wake = g_timeout_add (20, wake_cb, NULL);
 
   while (!cond (data))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, end);
       g_main_context_iteration (NULL, TRUE);
     }
+  g_source_remove (wake);
 }
 
 static gboolean
