@@ -1189,7 +1189,8 @@ first_token (hr_model *m, hr_context *c, char *err, size_t errlen)
   free (text);
   if (n <= 0 || n >= hr_context_n_ctx (c))
     {
-      g_strlcpy (err, "cannot tokenize the chat prompt", errlen);
+      g_strlcpy (err, n <= 0 ? "cannot tokenize the chat prompt"
+                 : "the chat prompt does not fit in the context", errlen);
       return -1;
     }
   hr_context_truncate (c, 0);
@@ -1293,7 +1294,7 @@ heron_cmd_bench (HeronCliContext *ctx, int argc, char **argv)
     return 1;
   status = 1;
   /* Room for the larger run, as llama-bench sizes its context n_prompt + n_gen. */
-  c = new_context ("bench", m, MAX (n_prompt + n_gen, 128), threads, FALSE);
+  c = new_context ("bench", m, MAX (n_prompt + n_gen, 256), threads, FALSE);
   if (c == NULL)
     goto out;
   if ((n_first = first_token (m, c, err, sizeof err)) < 0)
