@@ -19,6 +19,7 @@ struct _HeronPreferences
   /* Template Widgets */
   AdwComboRow          *style_row;
   AdwEntryRow          *system_prompt_row;
+  GtkSwitch            *model_titles_switch;
 
   /* Owned References */
   GSettings            *settings;
@@ -81,6 +82,9 @@ heron_preferences_constructed (GObject *object)
   g_settings_bind (self->settings, "system-prompt",
                    self->system_prompt_row, "text",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "model-titles",
+                   self->model_titles_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
                               ADW_PREFERENCES_PAGE (heron_models_page_new (self->settings)));
   adw_preferences_window_add (ADW_PREFERENCES_WINDOW (self),
@@ -138,6 +142,7 @@ heron_preferences_class_init (HeronPreferencesClass *klass)
       "/io/github/heronchat/Heron/ui/heron-preferences.ui");
   gtk_widget_class_bind_template_child (widget_class, HeronPreferences, style_row);
   gtk_widget_class_bind_template_child (widget_class, HeronPreferences, system_prompt_row);
+  gtk_widget_class_bind_template_child (widget_class, HeronPreferences, model_titles_switch);
 }
 
 static void

@@ -21,6 +21,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->settings = g_settings_new (APP_ID);
   g_settings_reset (fixture->settings, "color-scheme");
   g_settings_reset (fixture->settings, "system-prompt");
+  g_settings_reset (fixture->settings, "model-titles");
   fixture->preferences = heron_preferences_new (fixture->settings);
 }
 
@@ -78,6 +79,20 @@ test_system_prompt (Fixture       *fixture,
   g_assert_cmpstr (gtk_editable_get_text (row), ==, "Answer briefly.");
 }
 
+static void
+test_model_titles (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  GtkSwitch *toggle = GTK_SWITCH (child (fixture, "model_titles_switch"));
+
+  /* On by default; the switch and the key follow each other. */
+  g_assert_true (gtk_switch_get_active (toggle));
+  gtk_switch_set_active (toggle, FALSE);
+  g_assert_false (g_settings_get_boolean (fixture->settings, "model-titles"));
+  g_settings_set_boolean (fixture->settings, "model-titles", TRUE);
+  g_assert_true (gtk_switch_get_active (toggle));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -93,6 +108,8 @@ main (int   argc,
               fixture_set_up, test_style, fixture_tear_down);
   g_test_add ("/heron/ui/preferences/system-prompt", Fixture, NULL,
               fixture_set_up, test_system_prompt, fixture_tear_down);
+  g_test_add ("/heron/ui/preferences/model-titles", Fixture, NULL,
+              fixture_set_up, test_model_titles, fixture_tear_down);
 
   return g_test_run ();
 }
