@@ -55,6 +55,7 @@ struct _HeronChat
   gint64                  editing_id;     /* user message being edited, or 0 */
   gint64                  jump_to;        /* message to show once loaded, or 0 */
   gboolean                loading;        /* the local model is still loading */
+  gboolean                backend_is_fallback; /* the server model of "prefer local" */
   GCancellable           *title_cancellable; /* the model writing a title, or NULL */
   gboolean                saw_delta;
 
@@ -239,8 +240,13 @@ apply_model_routing (HeronChat *self)
   int n_ctx = 0;
 
   heron_turn_set_model_spec (self->turn, spec);
-  if (HERON_IS_LOCAL_BACKEND (self->backend)
-      && g_settings_get_boolean (self->settings, "prefer-local"))
+  if (self->backend_is_fallback)
+    {
+      /* No local model at all: every turn goes to the server, and says why. */
+      remote = g_object_ref (self->backend);
+    }
+  else if (HERON_IS_LOCAL_BACKEND (self->backend)
+           && g_settings_get_boolean (self->settings, "prefer-local"))
     {
       g_autofree char *remote_spec = g_settings_get_string (self->settings, "remote-model");
 
@@ -276,7 +282,7 @@ record_conversation_model (HeronChat *self)
   HeronConversation *c = find_conversation (self, current_id (self));
   g_autofree char *spec = backend_spec (self->backend);
 
-  if (self->store == NULL || c == NULL || spec == NULL
+  if (self->store == NULL || c == NULL || spec == NULL || self->backend_is_fallback
       || g_strcmp0 (heron_conversation_get_model (c), spec) == 0)
     return;
   heron_store_set_conversation_settings_async (self->store, current_id (self), NULL, spec, NULL,
@@ -1541,13 +1547,74 @@ heron_chat_open_model (HeronChat *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static void set_backend (HeronChat    *self,
+                         HeronBackend *backend,
+                         gboolean      is_fallback);
+
+/* ---- prefer local without a local model ------------------------------------------------ */
+
+/* With "prefer local" and a server model chosen in Preferences, a window without any model
+ * still answers, through that server, each answer saying why. A model the user picks
+ * replaces it; turning the setting off takes it away again. */
+static void
+follow_prefer_local (HeronChat *self)
+{
+  g_autofree char *spec = g_settings_get_string (self->settings, "remote-model");
+  g_autofree char *have = NULL;
+  g_autoptr(HeronBackend) remote = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean wanted = g_settings_get_boolean (self->settings, "prefer-local")
+                    && g_str_has_prefix (spec, "remote:");
+
+  if (self->store == NULL || (self->backend != NULL && !self->backend_is_fallback))
+    return;
+  if (!wanted)
+    {
+      if (self->backend_is_fallback)
+        set_backend (self, NULL, FALSE);
+      return;
+    }
+  have = backend_spec (self->backend);
+  if (g_strcmp0 (have, spec) == 0)
+    return;
+  remote = heron_model_picker_remote_backend (self->settings, spec, &error);
+  if (remote == NULL)
+    {
+      g_debug ("prefer local: no server model: %s", error->message);
+      if (self->backend_is_fallback)
+        set_backend (self, NULL, FALSE);
+      return;
+    }
+  g_debug ("prefer local: no local model, %s answers", spec);
+  set_backend (self, remote, TRUE);
+}
+
+static void
+prefer_local_settings_cb (HeronChat  *self,
+                          const char *key)
+{
+  if (key == NULL || g_str_equal (key, "prefer-local") || g_str_equal (key, "remote-model"))
+    follow_prefer_local (self);
+}
+
 void
 heron_chat_set_backend (HeronChat    *self,
                         HeronBackend *backend)
 {
   g_return_if_fail (HERON_IS_CHAT (self));
 
-  if (backend != NULL)
+  set_backend (self, backend, FALSE);
+  if (backend == NULL)
+    follow_prefer_local (self);
+}
+
+static void
+set_backend (HeronChat    *self,
+             HeronBackend *backend,
+             gboolean      is_fallback)
+{
+  self->backend_is_fallback = backend != NULL && is_fallback;
+  if (backend != NULL && !is_fallback)
     g_set_object (&shared_backend, backend);
   if (self->turn_cancellable != NULL)
     g_cancellable_cancel (self->turn_cancellable);
@@ -1610,6 +1677,8 @@ store_opened_cb (GObject      *source,
   self->backend = NULL;
   heron_chat_set_backend (self, backend);
   g_clear_object (&backend);
+  g_signal_connect_object (self->settings, "changed", G_CALLBACK (prefer_local_settings_cb),
+                           self, G_CONNECT_SWAPPED);
   heron_chat_new_conversation (self);
   g_debug ("store open: %s", heron_store_get_path (self->store));
 }

@@ -843,8 +843,9 @@ test_prefer_local (void)
 {
   g_autoptr(GSettings) settings = g_settings_new (APP_ID);
   g_autoptr(HeronMessage) answer = NULL;
-  g_autoptr(HeronChatStats) remote = NULL, local = NULL;
+  g_autoptr(HeronChatStats) remote = NULL, local = NULL, fallback = NULL;
   g_autofree char *notice = NULL;
+  g_autofree char *expected = NULL;
   g_autofree char *longq = NULL;
   GString *q = g_string_new ("");
 
@@ -875,7 +876,23 @@ test_prefer_local (void)
   local = ask ("short", 2, &answer);
   g_assert_cmpstr (local->model, ==, "tiny-test");
   g_assert_null (heron_models_stats_get_notice (heron_message_get_stats_json (answer)));
+
+  /* No local model at all: the server model answers, and each answer says why. */
+  heron_chat_set_backend (chat (), NULL);
+  g_assert_nonnull (heron_chat_get_backend (chat ()));
+  g_assert_null (backend_path ());
+  open_new_conversation (NULL);
+  g_clear_object (&answer);
+  g_clear_pointer (&notice, g_free);
+  fallback = ask ("short", 2, &answer);
+  g_assert_cmpstr (fallback->model, ==, "mock-zeta");
+  g_assert_cmpstr (heron_message_get_content (answer), ==, "from remote");
+  notice = heron_models_stats_get_notice (heron_message_get_stats_json (answer));
+  expected = g_strdup_printf (_("Answered by %s: no local model is loaded."), "mock-zeta");
+  g_assert_cmpstr (notice, ==, expected);
+  /* Only the setting brought the server in: turning it off takes it away. */
   g_settings_set_boolean (settings, "prefer-local", FALSE);
+  g_assert_null (heron_chat_get_backend (chat ()));
 }
 
 static gboolean
