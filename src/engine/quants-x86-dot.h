@@ -639,6 +639,18 @@ SFX (dot_float16x) (int kind, int64_t n, const void *w, const float *b)
       _mm_prefetch ((const char *) (b + i) + 1088, _MM_HINT_T0);
       _mm_prefetch ((const char *) (b + i) + 1152, _MM_HINT_T0);
       _mm_prefetch ((const char *) (b + i) + 1216, _MM_HINT_T0);
+      /* and the weights 1 KiB ahead: F16 tg64 25.5-25.9 -> 27.3-27.5 tok/s on Qwen2.5-0.5B
+       * (2 threads, alternating runs); 4 KiB ahead measured slower (22.7-22.9) */
+      {
+        const char *wp = (const char *) w + (i << (kind == 0 ? 2 : 1)) + 1024;
+        _mm_prefetch (wp, _MM_HINT_T0);
+        _mm_prefetch (wp + 64, _MM_HINT_T0);
+        if (kind == 0)
+          {
+            _mm_prefetch (wp + 128, _MM_HINT_T0);
+            _mm_prefetch (wp + 192, _MM_HINT_T0);
+          }
+      }
       s0 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i), _mm512_loadu_ps (b + i), s0);
       s1 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i + 16), _mm512_loadu_ps (b + i + 16), s1);
       s2 = _mm512_fmadd_ps (SFX (load_w16x) (kind, w, i + 32), _mm512_loadu_ps (b + i + 32), s2);
