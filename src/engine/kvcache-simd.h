@@ -18,7 +18,7 @@
  * vectors per score block), RB x DVC (rows x value vectors per P.V block), VZERO(),
  * VSET1(x), VLOAD(p), VSTORE(p, v), VFMA(a, b, c) = a * b + c, VMUL, VSUB, VADD, VMAX,
  * VEXP(x), VMASK_NINF(s, pos, lim) = (pos >= lim ? -inf : s) lane-wise, and
- * CVT_F16(dst, src, n) converting n halves to floats. */
+ * CVT_F16(dst, src, n) converting n halves to floats; all are undefined at the end. */
 
 #define ATT_INLINE static inline __attribute__ ((always_inline)) ATT_TARGET
 
@@ -319,3 +319,24 @@ ATT_NAME (attention) (const att_args *a, float *ws)
 }
 
 #undef ATT_INLINE
+
+/* The parameters are the includer's for one instruction set only. */
+#undef ATT_NAME
+#undef ATT_TARGET
+#undef VL
+#undef RVB
+#undef RB
+#undef DVC
+#undef VF
+#undef VZERO
+#undef VSET1
+#undef VLOAD
+#undef VSTORE
+#undef VFMA
+#undef VMUL
+#undef VSUB
+#undef VADD
+#undef VMAX
+#undef VEXP
+#undef VMASK_NINF
+#undef CVT_F16

@@ -61,26 +61,6 @@ cvt_f16_ref (float *dst, const uint16_t *src, int n)
 
 #include "kvcache-simd.h"
 
-#undef ATT_NAME
-#undef ATT_TARGET
-#undef VL
-#undef RVB
-#undef RB
-#undef DVC
-#undef VF
-#undef VZERO
-#undef VSET1
-#undef VLOAD
-#undef VSTORE
-#undef VFMA
-#undef VMUL
-#undef VSUB
-#undef VADD
-#undef VMAX
-#undef VEXP
-#undef VMASK_NINF
-#undef CVT_F16
-
 #ifdef HAVE_X86
 /* exp by Cody-Waite reduction to r in [-ln2/2, ln2/2] and a degree-7 Taylor polynomial
  * (truncation error 5e-9 there); results below e^-87.3 are 0, inputs above 88 are clamped
@@ -152,26 +132,6 @@ cvt_f16_avx2 (float *dst, const uint16_t *src, int n)
 
 #include "kvcache-simd.h"
 
-#undef ATT_NAME
-#undef ATT_TARGET
-#undef VL
-#undef RVB
-#undef RB
-#undef DVC
-#undef VF
-#undef VZERO
-#undef VSET1
-#undef VLOAD
-#undef VSTORE
-#undef VFMA
-#undef VMUL
-#undef VSUB
-#undef VADD
-#undef VMAX
-#undef VEXP
-#undef VMASK_NINF
-#undef CVT_F16
-
 #define AVX512_TARGET "avx512f,avx512bw,avx512vl,avx512dq,avx2,fma,f16c"
 
 /* The same polynomial; vscalefps applies 2^n exactly (underflow included), the mask gives
@@ -232,26 +192,6 @@ cvt_f16_avx512 (float *dst, const uint16_t *src, int n)
 #define CVT_F16(dst, src, n) cvt_f16_avx512 (dst, src, n)
 
 #include "kvcache-simd.h"
-
-#undef ATT_NAME
-#undef ATT_TARGET
-#undef VL
-#undef RVB
-#undef RB
-#undef DVC
-#undef VF
-#undef VZERO
-#undef VSET1
-#undef VLOAD
-#undef VSTORE
-#undef VFMA
-#undef VMUL
-#undef VSUB
-#undef VADD
-#undef VMAX
-#undef VEXP
-#undef VMASK_NINF
-#undef CVT_F16
 
 __attribute__ ((target ("avx2,fma,f16c"))) static void
 exp_many_avx2 (float *y, const float *x, int n)
