@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "ui-test-util.h"
 #include "heron-application.h"
 #include "heron-chat.h"
 #include "heron-conversations.h"
@@ -22,28 +23,6 @@ static HeronWindow *window;
 static HeronChat *chat;
 static HeronScriptedBackend *backend;
 static char *tmp;
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Some conditions change on other threads (the store's) without an event here: a timer
- * keeps the loop from sleeping past them, and past the 20 s limit. */
-static void
-wait_until (gboolean (*cond) (gpointer), gpointer data)
-{
-  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  guint wake = g_timeout_add (20, wake_cb, NULL);
-
-  while (!cond (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
-}
 
 static gboolean
 store_ready (gpointer data)
@@ -95,11 +74,11 @@ stored (void)
 static void
 ensure_conversation (void)
 {
-  wait_until (store_ready, NULL);
+  ui_test_wait_until (store_ready, NULL);
   if (conversation_id () != 0)
     return;
   send ("What is a heron?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
 }
 
 /* The message dialog the action just presented. */
@@ -127,7 +106,7 @@ open_dialog (const char *action, GVariant *param)
   AdwMessageDialog *dialog = NULL;
 
   g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (window), action, param));
-  wait_until (dialog_shown, &dialog);
+  ui_test_wait_until (dialog_shown, &dialog);
   return dialog;
 }
 
@@ -199,7 +178,7 @@ test_rename (void)
   gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)),
                          "  Herons, renamed 鹭  ");
   close_dialog (dialog, "rename");
-  wait_until (stored_title_is, "Herons, renamed 鹭");
+  ui_test_wait_until (stored_title_is, "Herons, renamed 鹭");
 }
 
 static gboolean
@@ -231,7 +210,7 @@ test_settings (void)
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_one (box, GTK_TYPE_SPIN_BUTTON, 0)), 0.25);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (find_one (box, GTK_TYPE_SPIN_BUTTON, 1)), 128);
   close_dialog (dialog, "save");
-  wait_until (stored_prompt_is, "Answer in French.");
+  ui_test_wait_until (stored_prompt_is, "Answer in French.");
 
   /* Stored with the conversation. */
   c = stored ();
@@ -245,7 +224,7 @@ test_settings (void)
 
   /* The next turn of this conversation uses them. */
   send ("And an egret?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (4));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (4));
   req = heron_scripted_backend_get_last_request (backend);
   g_assert_nonnull (req);
   g_assert_cmpfloat_with_epsilon (req->params.temperature, 0.25, 1e-6);
@@ -354,12 +333,12 @@ test_export (void)
   c = stored ();
   model = G_LIST_MODEL (heron_chat_get_messages (chat));
   heron_chat_export_to_file (chat, json_file, TRUE);
-  wait_until (file_written, json_path);
+  ui_test_wait_until (file_written, json_path);
   check_json (json_path);
 
   /* Markdown: the title, then every message in order. */
   heron_chat_export_to_file (chat, md_file, FALSE);
-  wait_until (file_written, md_path);
+  ui_test_wait_until (file_written, md_path);
   g_assert_true (g_file_get_contents (md_path, &md, NULL, NULL));
   g_assert_true (g_utf8_validate (md, -1, NULL));
   g_assert_nonnull (strstr (md, heron_conversation_get_title (c)));
@@ -378,7 +357,7 @@ test_export (void)
   gdk_clipboard_set_content (clipboard, NULL);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.copy-conversation",
                                              NULL));
-  wait_until (clipboard_has_local_text, clipboard);
+  ui_test_wait_until (clipboard_has_local_text, clipboard);
   copied = clipboard_local_text (clipboard);
   g_assert_cmpstr (copied, ==, md);
 }

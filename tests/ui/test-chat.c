@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "ui-test-util.h"
 #include "heron-application.h"
 #include "heron-chat.h"
 #include "heron-composer.h"
@@ -21,28 +22,6 @@
 
 static HeronWindow *window;
 static HeronChat *chat;
-
-static gboolean
-wake_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Some conditions change on other threads (the store's) without an event here: a timer
- * keeps the loop from sleeping past them, and past the 20 s limit. */
-static void
-wait_until (gboolean (*cond) (gpointer), gpointer data)
-{
-  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  guint wake = g_timeout_add (20, wake_cb, NULL);
-
-  while (!cond (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (wake);
-}
 
 static gboolean
 store_ready (gpointer data)
@@ -112,17 +91,17 @@ test_chat_flow (void)
   gint64 conversation_id, user_id, answer_id;
   g_autofree char *kept = NULL;
 
-  wait_until (store_ready, NULL);
+  ui_test_wait_until (store_ready, NULL);
 
   /* Ask. */
   send ("What is a heron?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "What is a heron?");
   g_assert_cmpstr (heron_message_get_content (message_at (1)), ==, "A heron is a *bird*.");
   g_assert_cmpint (heron_message_get_state (message_at (1)), ==, HERON_MESSAGE_COMPLETE);
   conversation_id = heron_message_get_conversation_id (message_at (0));
   g_assert_cmpint (conversation_id, >, 0);
-  wait_until (n_conversations_is, GUINT_TO_POINTER (1));
+  ui_test_wait_until (n_conversations_is, GUINT_TO_POINTER (1));
 
   /* Edit the question and resend: the later turn is replaced. */
   user_id = heron_message_get_id (message_at (0));
@@ -134,14 +113,14 @@ test_chat_flow (void)
   }
   heron_composer_set_text (composer, "");
   send ("What is an egret?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "What is an egret?");
   g_assert_cmpint (heron_message_get_id (message_at (0)), !=, user_id);
 
   /* Regenerate: a new answer to the same question. */
   answer_id = heron_message_get_id (message_at (1));
   activate ("chat.regenerate", answer_id);
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   g_assert_cmpint (heron_message_get_id (message_at (1)), !=, answer_id);
   g_assert_cmpstr (heron_message_get_content (message_at (1)), ==, "A heron is a *bird*.");
 
@@ -156,15 +135,15 @@ test_chat_flow (void)
   /* Delete the answer (an earlier alternative answer may take its place). */
   answer_id = heron_message_get_id (message_at (1));
   activate ("chat.delete-message", answer_id);
-  wait_until (message_gone, GSIZE_TO_POINTER (answer_id));
+  ui_test_wait_until (message_gone, GSIZE_TO_POINTER (answer_id));
 
   /* Pin, delete with undo. */
   activate ("chat.pin-conversation", conversation_id);
-  wait_until (conversation_pinned, GSIZE_TO_POINTER (conversation_id));
+  ui_test_wait_until (conversation_pinned, GSIZE_TO_POINTER (conversation_id));
   activate ("chat.delete-conversation", conversation_id);
-  wait_until (n_conversations_is, GUINT_TO_POINTER (0));
+  ui_test_wait_until (n_conversations_is, GUINT_TO_POINTER (0));
   activate ("chat.undo-delete", conversation_id);
-  wait_until (n_conversations_is, GUINT_TO_POINTER (1));
+  ui_test_wait_until (n_conversations_is, GUINT_TO_POINTER (1));
 
   /* A failed send keeps the question in the composer. */
   {
@@ -173,9 +152,9 @@ test_chat_flow (void)
     heron_scripted_backend_set_fail_after (failing, 1, "the server went away");
     heron_chat_set_backend (chat, HERON_BACKEND (failing));
     heron_chat_new_conversation (chat);
-    wait_until (idle_with_n, GUINT_TO_POINTER (0));
+    ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
     send ("Will this fail?");
-    wait_until (idle_with_n, GUINT_TO_POINTER (2));
+    ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
     kept = heron_composer_get_text (composer);
     g_assert_cmpstr (kept, ==, "Will this fail?");
     g_assert_cmpint (heron_message_get_state (message_at (1)), ==, HERON_MESSAGE_ERROR);
@@ -265,25 +244,25 @@ test_chat_branches (void)
   GtkWidget *row, *button;
   RowLabel want;
 
-  wait_until (store_ready, NULL);
+  ui_test_wait_until (store_ready, NULL);
   {
     g_autoptr(HeronScriptedBackend) backend = heron_scripted_backend_new ("An answer.", 1, 4);
 
     heron_chat_set_backend (chat, HERON_BACKEND (backend));
   }
   heron_chat_new_conversation (chat);
-  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
   send ("Which bird?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   first = heron_message_get_id (message_at (1));
   question = heron_message_get_id (message_at (0));
   g_assert_cmpint (heron_message_get_branch_count (message_at (1)), ==, 1);
 
   activate ("chat.regenerate", first);
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   second = heron_message_get_id (message_at (1));
   activate ("chat.regenerate", second);
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   third = heron_message_get_id (message_at (1));
   g_assert_cmpint (third, !=, second);
   g_assert_cmpint (heron_message_get_branch_index (message_at (1)), ==, 3);
@@ -291,21 +270,21 @@ test_chat_branches (void)
 
   /* The row of the answer shows "3/3"; its "previous" button goes to the second answer. */
   want = (RowLabel) { third, "3/3" };
-  wait_until (row_shows, &want);
+  ui_test_wait_until (row_shows, &want);
   row = find_row (GTK_WIDGET (window), third);
   prev_target = g_variant_ref_sink (g_variant_new ("(xi)", third, -1));
   button = find_in (row, NULL, prev_target);
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_is_sensitive (button));
   g_signal_emit_by_name (button, "clicked");
-  wait_until (answer_is, GSIZE_TO_POINTER (second));
+  ui_test_wait_until (answer_is, GSIZE_TO_POINTER (second));
   g_assert_cmpint (heron_message_get_branch_index (message_at (1)), ==, 2);
   want = (RowLabel) { second, "2/3" };
-  wait_until (row_shows, &want);
+  ui_test_wait_until (row_shows, &want);
 
   /* The next question continues the shown branch: its parent is the second answer. */
   send ("And its colour?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (4));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (4));
   g_assert_cmpint (heron_message_get_id (message_at (1)), ==, second);
   g_assert_cmpint (heron_message_get_parent_id (message_at (2)), ==, second);
   {
@@ -319,13 +298,13 @@ test_chat_branches (void)
   /* Edit the first question: it gets "2/2", and "‹" brings back the whole old branch. */
   activate ("chat.edit-message", question);
   send ("Which fish?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "Which fish?");
   want = (RowLabel) { heron_message_get_id (message_at (0)), "2/2" };
-  wait_until (row_shows, &want);
+  ui_test_wait_until (row_shows, &want);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.show-branch", "(xi)",
                                              heron_message_get_id (message_at (0)), -1));
-  wait_until (idle_with_n, GUINT_TO_POINTER (4));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (4));
   g_assert_cmpint (heron_message_get_id (message_at (0)), ==, question);
   g_assert_cmpint (heron_message_get_id (message_at (1)), ==, second);
 }
@@ -385,25 +364,25 @@ test_chat_model_title (void)
   TitleIs want;
   gint64 end;
 
-  wait_until (store_ready, NULL);
+  ui_test_wait_until (store_ready, NULL);
   heron_chat_set_backend (chat, HERON_BACKEND (backend));
   g_settings_set_boolean (settings, "model-titles", TRUE);
   heron_chat_new_conversation (chat);
-  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
   send ("Which herons live in Europe?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   want = (TitleIs) { heron_message_get_conversation_id (message_at (0)), "Grey Herons" };
-  wait_until (stored_title_is, &want);
-  wait_until (listed_title_is, &want);
+  ui_test_wait_until (stored_title_is, &want);
+  ui_test_wait_until (listed_title_is, &want);
 
   /* Off: nothing is asked, the question's title stays (checked after a while). */
   g_settings_set_boolean (settings, "model-titles", FALSE);
   heron_chat_new_conversation (chat);
-  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
   send ("Which storks live in Europe?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-  wait_until (spin_for, &end);
+  ui_test_wait_until (spin_for, &end);
   want = (TitleIs) { heron_message_get_conversation_id (message_at (0)),
                      "Which storks live in Europe?" };
   g_assert_true (stored_title_is (&want));

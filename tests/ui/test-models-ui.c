@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <libsoup/soup.h>
 
+#include "ui-test-util.h"
 #include "heron-application.h"
 #include "heron-build-tree.h"
 #include "heron-chat.h"
@@ -46,36 +47,6 @@ static char *copy_src;       /* elsewhere/copied.gguf, n_ctx 4096 */
 static char *copy_dest;      /* Heron's folder/copied.gguf */
 static char *lmstudio_path;  /* a model LM Studio keeps */
 
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* A tick wakes the loop up, so a condition that never comes fails instead of hanging. */
-static void
-wait_until (gboolean (*cond) (gpointer), gpointer data)
-{
-  gint64 end = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (50, tick_cb, NULL);
-
-  while (!cond (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (tick);
-}
-
-static void
-settle (void)
-{
-  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
 static void
 screenshot (GtkWidget *widget, const char *name)
 {
@@ -87,7 +58,7 @@ screenshot (GtkWidget *widget, const char *name)
 
   g_mkdir_with_parents (dir, 0755);
   path = g_build_filename (dir, file, NULL);
-  settle ();
+  ui_test_settle ();
   if (!heron_screenshot_save (widget, path, &error))
     g_test_message ("screenshot %s: %s", path, error->message);
 }
@@ -254,7 +225,7 @@ test_library (void)
   g_assert_nonnull (page);
   adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (prefs),
                                            ADW_PREFERENCES_PAGE (page));
-  wait_until (row_present, &q);
+  ui_test_wait_until (row_present, &q);
   row = find (GTK_WIDGET (prefs), is_row_titled, "tiny-test");
   subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
   g_test_message ("library row: %s", subtitle);
@@ -315,7 +286,7 @@ test_downloads (void)
   adw_preferences_window_set_visible_page (
     ADW_PREFERENCES_WINDOW (prefs),
     ADW_PREFERENCES_PAGE (find_type (GTK_WIDGET (prefs), g_type_from_name ("HeronModelsPage"))));
-  settle ();
+  ui_test_settle ();
   row = find (GTK_WIDGET (prefs), is_row_titled, entry->title);
   g_assert_nonnull (row);
   label = find (row, is_label_text, expected);
@@ -339,7 +310,7 @@ test_downloads (void)
   g_assert_nonnull (start);
   g_signal_emit_by_name (start, "clicked");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (start), ==, _("Pause"));
-  wait_until (run_stopped, start);
+  ui_test_wait_until (run_stopped, start);
   g_test_message ("refused download: %s", adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "404"));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (start), ==, _("Resume"));
@@ -389,7 +360,7 @@ test_connect (void)
   const char *first;
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.connect-server", NULL);
-  settle ();
+  ui_test_settle ();
   dialog = NULL;
   {
     GListModel *toplevels = gtk_window_get_toplevels ();  /* not owned */
@@ -419,7 +390,7 @@ test_connect (void)
   gtk_widget_activate (fetch);
   status = find (dialog, is_status_label, NULL);
   g_assert_nonnull (status);
-  wait_until (label_has_text, status);
+  ui_test_wait_until (label_has_text, status);
   g_test_message ("refused: %s", gtk_label_get_text (GTK_LABEL (status)));
   /* The backend's message for a 401 (heron-openai-backend.c) names the key. */
   if (g_strcmp0 (g_getenv ("LANGUAGE"), "C") == 0)
@@ -430,7 +401,7 @@ test_connect (void)
   /* The real list, sorted. */
   gtk_editable_set_text (GTK_EDITABLE (url_row), good);
   gtk_widget_activate (fetch);
-  wait_until (list_has_rows, list);
+  ui_test_wait_until (list_has_rows, list);
   first = g_object_get_data (G_OBJECT (gtk_list_box_row_get_child (
                                          gtk_list_box_get_row_at_index (list, 0))), "model");
   g_assert_cmpstr (first, ==, "mock-alpha");
@@ -438,7 +409,7 @@ test_connect (void)
   screenshot (dialog, "connect-models.png");
   gtk_list_box_select_row (list, gtk_list_box_get_row_at_index (list, 1));
   gtk_widget_activate (connect);
-  settle ();
+  ui_test_settle ();
 
   remote = g_settings_get_string (settings, "remote-model");
   g_assert_cmpstr (remote, ==, "remote:custom/mock-zeta");
@@ -460,7 +431,7 @@ test_picker (void)
   popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
   q.root = popover;
   q.title = "tiny-test";
-  wait_until (row_present, &q);
+  ui_test_wait_until (row_present, &q);
   q.title = "custom/mock-zeta";
   g_assert_true (row_present (&q));
   screenshot (popover, "model-picker.png");
@@ -547,7 +518,7 @@ pick_row (const char *title)
   popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
   q.root = popover;
   q.title = title;
-  wait_until (row_present, &q);
+  ui_test_wait_until (row_present, &q);
   row = find (popover, is_row_titled, title);
   g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
 }
@@ -565,11 +536,11 @@ test_load_progress (void)
   g_setenv ("HERON_TEST_LOAD_HOLD", "0.5", TRUE);
   pick_row ("tiny-test");
   g_unsetenv ("HERON_TEST_LOAD_HOLD");
-  wait_until (has_dialog, NULL);
+  ui_test_wait_until (has_dialog, NULL);
   dialog = message_dialog ();
   bar = GTK_PROGRESS_BAR (find_type (dialog, GTK_TYPE_PROGRESS_BAR));
   g_assert_nonnull (bar);
-  wait_until (bar_reached, bar);
+  ui_test_wait_until (bar_reached, bar);
   /* The engine reports 0.1 + 0.8 * layers / 2 after the first of the tiny model's 2 layers. */
   g_assert_cmpfloat (gtk_progress_bar_get_fraction (bar), ==, 0.5);
   {
@@ -579,13 +550,13 @@ test_load_progress (void)
   }
   screenshot (dialog, "model-loading.png");
   respond (dialog, _("_Cancel"));
-  wait_until (no_dialog, NULL);
-  settle ();
+  ui_test_wait_until (no_dialog, NULL);
+  ui_test_settle ();
   g_assert_true (heron_chat_get_backend (chat ()) == before);
 
   pick_row ("tiny-test");
-  wait_until (backend_is, tiny_path);
-  wait_until (no_dialog, NULL);
+  ui_test_wait_until (backend_is, tiny_path);
+  ui_test_wait_until (no_dialog, NULL);
   g_assert_cmpfloat (heron_local_backend_get_load_progress (
                        HERON_LOCAL_BACKEND (heron_chat_get_backend (chat ()))), ==, 1.0);
 
@@ -598,7 +569,7 @@ test_load_progress (void)
 
     gtk_menu_button_popup (GTK_MENU_BUTTON (button));
     /* Rows of the previous scan stay until this one is done. */
-    wait_until (tiny_in_use, popover);
+    ui_test_wait_until (tiny_in_use, popover);
     row = find (popover, is_row_titled, "tiny-test");
     g_assert_nonnull (find (row, is_widget_tooltip, _("In use")));
     g_assert_true (row_present (&q));
@@ -650,19 +621,19 @@ test_drop (void)
   g_assert_true (g_file_set_contents (text, "not a model", -1, NULL));
   /* Not a model: declined, nothing to answer. */
   g_assert_false (drop_files (text, NULL));
-  settle ();
+  ui_test_settle ();
   g_assert_null (message_dialog ());
 
   /* A text file and a model: the model is taken. */
   g_assert_true (drop_files (text, drop_path));
-  wait_until (has_dialog, NULL);
+  ui_test_wait_until (has_dialog, NULL);
   dialog = message_dialog ();
   g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
                    _("Add a Model"));
   screenshot (dialog, "model-drop-dialog.png");
   respond (dialog, _("_Use Where It Is"));
-  wait_until (backend_is, real);
-  wait_until (no_dialog, NULL);
+  ui_test_wait_until (backend_is, real);
+  ui_test_wait_until (no_dialog, NULL);
   g_assert_true (g_file_get_contents (list_path, &json, NULL, NULL));
   g_assert_nonnull (strstr (json, real));
   screenshot (GTK_WIDGET (window), "model-dropped.png");
@@ -670,10 +641,10 @@ test_drop (void)
 
   /* Copied into Heron's folder: the copy is what gets loaded. */
   g_assert_true (drop_files (copy_src, NULL));
-  wait_until (has_dialog, NULL);
+  ui_test_wait_until (has_dialog, NULL);
   respond (message_dialog (), _("C_opy into Heron's Models Folder"));
-  wait_until (backend_is, copy_dest);
-  wait_until (no_dialog, NULL);
+  ui_test_wait_until (backend_is, copy_dest);
+  ui_test_wait_until (no_dialog, NULL);
   g_assert_true (g_file_test (copy_dest, G_FILE_TEST_IS_REGULAR));
 }
 
@@ -696,7 +667,7 @@ ask (const char *text, guint n, HeronMessage **answer)
   g_autoptr(HeronMessage) last = NULL;
 
   g_signal_emit_by_name (heron_window_get_chat_view (window), "send-requested", text);
-  wait_until (turn_done, GUINT_TO_POINTER (n));
+  ui_test_wait_until (turn_done, GUINT_TO_POINTER (n));
   m = heron_chat_get_messages (chat ());
   last = g_list_model_get_item (G_LIST_MODEL (m), n - 1);
   if (answer != NULL)
@@ -758,7 +729,7 @@ open_new_conversation (const char *model)
                                                              NULL, &error));
   g_assert_no_error (error);
   heron_chat_open_conversation (chat (), id, 0);
-  wait_until (conversation_open, GSIZE_TO_POINTER (id));
+  ui_test_wait_until (conversation_open, GSIZE_TO_POINTER (id));
   return id;
 }
 
@@ -780,15 +751,15 @@ test_conversation_model (void)
   g_assert_cmpstr (first->model, ==, "copied");
   q.id = a;
   q.spec = spec_copy;
-  wait_until (model_recorded, &q);
+  ui_test_wait_until (model_recorded, &q);
 
   /* Switching model mid-conversation: recorded on A, and the next turn sends the whole
    * history to the new model (nothing of it cached there). */
   heron_model_picker_load_local (GTK_WINDOW (window), chat (), real_drop, NULL);
-  wait_until (backend_is, real_drop);
-  wait_until (no_dialog, NULL);
+  ui_test_wait_until (backend_is, real_drop);
+  ui_test_wait_until (no_dialog, NULL);
   q.spec = spec_drop;
-  wait_until (model_recorded, &q);
+  ui_test_wait_until (model_recorded, &q);
   second = ask ("and now?", 4, NULL);
   g_test_message ("first: %d prompt tokens; second on the new model: %d (%d cached)",
                   first->prompt_tokens, second->prompt_tokens, second->cached_tokens);
@@ -800,25 +771,25 @@ test_conversation_model (void)
   /* Conversation B with the copied model. */
   b = open_new_conversation (NULL);
   heron_model_picker_load_local (GTK_WINDOW (window), chat (), copy_dest, NULL);
-  wait_until (backend_is, copy_dest);
-  wait_until (no_dialog, NULL);
+  ui_test_wait_until (backend_is, copy_dest);
+  ui_test_wait_until (no_dialog, NULL);
   third = ask ("other", 2, NULL);
   g_assert_cmpint (current_conversation (), ==, b);
   g_assert_cmpstr (third->model, ==, "copied");
   q.id = b;
   q.spec = spec_copy;
-  wait_until (model_recorded, &q);
+  ui_test_wait_until (model_recorded, &q);
 
   /* Opening A loads its model again; opening B goes back. */
   heron_chat_open_conversation (chat (), a, 0);
-  wait_until (conversation_open, GSIZE_TO_POINTER (a));
-  wait_until (backend_is, real_drop);
-  wait_until (no_dialog, NULL);
+  ui_test_wait_until (conversation_open, GSIZE_TO_POINTER (a));
+  ui_test_wait_until (backend_is, real_drop);
+  ui_test_wait_until (no_dialog, NULL);
   screenshot (GTK_WIDGET (window), "conversation-model.png");
   heron_chat_open_conversation (chat (), b, 0);
-  wait_until (conversation_open, GSIZE_TO_POINTER (b));
-  wait_until (backend_is, copy_dest);
-  wait_until (no_dialog, NULL);
+  ui_test_wait_until (conversation_open, GSIZE_TO_POINTER (b));
+  ui_test_wait_until (backend_is, copy_dest);
+  ui_test_wait_until (no_dialog, NULL);
   free (real_drop);
 }
 
@@ -851,8 +822,8 @@ test_prefer_local (void)
 
   /* The tiny model: 512 tokens of context; the estimate is a token per 4 bytes. */
   heron_model_picker_load_local (GTK_WINDOW (window), chat (), tiny_path, NULL);
-  wait_until (backend_is, tiny_path);
-  wait_until (no_dialog, NULL);
+  ui_test_wait_until (backend_is, tiny_path);
+  ui_test_wait_until (no_dialog, NULL);
   g_settings_set_boolean (settings, "prefer-local", TRUE);
   g_settings_set_string (settings, "remote-model", "remote:custom/mock-zeta");
   while (q->len < 4 * 512 + 100)
@@ -868,7 +839,7 @@ test_prefer_local (void)
   g_assert_nonnull (notice);
   g_assert_nonnull (strstr (notice, "mock-zeta"));
   /* Under the answer's stats line. */
-  wait_until (notice_shown, notice);
+  ui_test_wait_until (notice_shown, notice);
   screenshot (GTK_WIDGET (window), "prefer-local.png");
 
   open_new_conversation (NULL);
@@ -915,7 +886,7 @@ test_remove (void)
   adw_preferences_window_set_visible_page (
     ADW_PREFERENCES_WINDOW (prefs),
     ADW_PREFERENCES_PAGE (find_type (GTK_WIDGET (prefs), g_type_from_name ("HeronModelsPage"))));
-  wait_until (row_present, &q);
+  ui_test_wait_until (row_present, &q);
   q.title = "lm";
   g_assert_true (row_present (&q));
   screenshot (GTK_WIDGET (prefs), "models-remove.png");
@@ -927,40 +898,40 @@ test_remove (void)
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   q.title = "dropped";
-  wait_until (row_absent, &q);
+  ui_test_wait_until (row_absent, &q);
   g_assert_true (g_file_test (drop_path, G_FILE_TEST_EXISTS));
 
   /* Found in LM Studio's folder: hidden, never deleted. (The list is scanned again.) */
   q.title = "lm";
-  wait_until (row_present, &q);
+  ui_test_wait_until (row_present, &q);
   row = find (GTK_WIDGET (prefs), is_row_titled, "lm");
   g_assert_null (find (row, is_tooltip, _("Delete File")));
   button = find (row, is_tooltip, _("Hide (the file stays with the program that keeps it)"));
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
-  wait_until (row_absent, &q);
+  ui_test_wait_until (row_absent, &q);
   g_assert_true (g_file_test (lmstudio_path, G_FILE_TEST_EXISTS));
 
   /* Heron's own copy: deleted after a confirmation; Cancel keeps it. */
   q.title = "copied";
-  wait_until (row_present, &q);
+  ui_test_wait_until (row_present, &q);
   row = find (GTK_WIDGET (prefs), is_row_titled, "copied");
   button = find (row, is_tooltip, _("Delete File"));
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
-  wait_until (has_dialog, NULL);
+  ui_test_wait_until (has_dialog, NULL);
   dialog = message_dialog ();
   screenshot (dialog, "models-delete-confirm.png");
   respond (dialog, _("_Cancel"));
-  settle ();
+  ui_test_settle ();
   g_assert_true (g_file_test (copy_dest, G_FILE_TEST_EXISTS));
   g_signal_emit_by_name (button, "clicked");
-  wait_until (has_dialog, NULL);
+  ui_test_wait_until (has_dialog, NULL);
   respond (message_dialog (), _("_Delete"));
-  wait_until (row_absent, &q);
+  ui_test_wait_until (row_absent, &q);
   g_assert_false (g_file_test (copy_dest, G_FILE_TEST_EXISTS));
   q.title = "tiny-test";
-  wait_until (row_present, &q);
+  ui_test_wait_until (row_present, &q);
   q.title = "lm";
   g_assert_false (row_present (&q));
   gtk_window_destroy (GTK_WINDOW (prefs));

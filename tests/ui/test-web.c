@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "ui-test-util.h"
 #include "heron-application.h"
 #include "heron-build-tree.h"
 #include "heron-chat.h"
@@ -109,36 +110,6 @@ handle (SoupServer        *srv,
     soup_server_message_set_status (msg, 404, NULL);
 }
 
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* A failure, not a hang, when COND never comes true (the tick wakes the loop up). */
-static void
-wait_until (gboolean (*cond) (gpointer), gpointer data)
-{
-  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-  guint id = g_timeout_add (100, tick, NULL);
-
-  while (!cond (data))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, end);
-      g_main_context_iteration (NULL, TRUE);
-    }
-  g_source_remove (id);
-}
-
-static void
-settle (void)
-{
-  gint64 end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-}
-
 static void
 screenshot (const char *name)
 {
@@ -149,7 +120,7 @@ screenshot (const char *name)
 
   g_mkdir_with_parents (HERON_TEST_SCREENSHOT_DIR, 0755);
   path = g_build_filename (HERON_TEST_SCREENSHOT_DIR, file, NULL);
-  settle ();
+  ui_test_settle ();
   if (!heron_screenshot_save (GTK_WIDGET (window), path, &error))
     g_test_message ("screenshot %s: %s", path, error->message);
 }
@@ -275,7 +246,7 @@ test_always (void)
   HeronMessage *answer;
   GtkWidget *menu_button;
 
-  wait_until (store_ready, NULL);
+  ui_test_wait_until (store_ready, NULL);
   backend = heron_scripted_backend_new ("The Danube is about 2850 kilometres long [1]. "
                                         "See [9].", 5, 8);
   heron_chat_set_backend (chat, HERON_BACKEND (backend));
@@ -290,10 +261,10 @@ test_always (void)
   g_assert_cmpstr (gtk_widget_get_tooltip_text (menu_button), ==, _("Web Search: Always"));
 
   send ("How long is the Danube?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   answer = message_at (1);
   g_assert_cmpint (heron_message_get_state (answer), ==, HERON_MESSAGE_COMPLETE);
-  wait_until (sources_stored, answer);
+  ui_test_wait_until (sources_stored, answer);
   screenshot ("always");
 
   /* Live progress was shown on the pending answer, in order. */
@@ -368,9 +339,9 @@ test_edit (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.edit-message", "x",
                                              user_id));
   send ("Which cities does the Danube pass?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   answer = message_at (1);
-  wait_until (sources_stored, answer);
+  ui_test_wait_until (sources_stored, answer);
   g_assert_cmpstr (heron_message_get_content (message_at (0)), ==,
                    "Which cities does the Danube pass?");
   g_assert_cmpint (heron_message_get_id (message_at (0)), !=, user_id);
@@ -390,10 +361,10 @@ test_edit (void)
                                                old_id));
     g_signal_connect (heron_chat_get_messages (chat), "items-changed",
                       G_CALLBACK (items_changed_cb), NULL);
-    wait_until (idle_with_n, GUINT_TO_POINTER (2));
+    ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
     answer = message_at (1);
     g_assert_cmpint (heron_message_get_id (answer), !=, old_id);
-    wait_until (sources_stored, answer);
+    ui_test_wait_until (sources_stored, answer);
     g_assert_true (statuses->len > 0);
     /* The same query: the search came from the cache (1 hour), the pages were read again
      * or from the page cache; either way the answer cites them. */
@@ -425,7 +396,7 @@ test_offline (void)
   HeronMessage *answer;
 
   heron_chat_new_conversation (chat);
-  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
   /* A new conversation starts from the default again. */
   g_assert_cmpstr (heron_web_mode_button_get_mode (mode_button ()), ==, "off");
   heron_web_mode_button_set_mode (mode_button (), "on");
@@ -435,9 +406,9 @@ test_offline (void)
   g_setenv ("HERON_TEST_WEB_OFFLINE", "1", TRUE);
 
   send ("How long is the Danube river?");
-  wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
   answer = message_at (1);
-  wait_until (sources_stored, answer);
+  ui_test_wait_until (sources_stored, answer);
   screenshot ("offline");
 
   o = parse_object (parser, heron_message_get_sources_json (answer));
@@ -491,18 +462,18 @@ test_stop (void)
   }
   stall_search = 1;
   heron_chat_new_conversation (chat);
-  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
   heron_web_mode_button_set_mode (mode_button (), "on");
   g_ptr_array_set_size (statuses, 0);
   send ("What is new about herons today?");
   /* The question and the pending answer show while the search hangs; Stop ends it. */
-  wait_until (searching_stalled, NULL);
+  ui_test_wait_until (searching_stalled, NULL);
   g_assert_true (heron_chat_get_running (chat));
   screenshot ("searching");
   g_test_message ("stopping the web step");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.stop", NULL));
   g_test_message ("stop activated, running %d", heron_chat_get_running (chat));
-  wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
   text = heron_composer_get_text (composer);
   g_assert_cmpstr (text, ==, "What is new about herons today?");
   /* Nothing was stored for the stopped question. */
