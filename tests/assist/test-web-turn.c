@@ -17,6 +17,7 @@
 #include "heron-messages.h"
 #include "heron-scripted-backend.h"
 #include "heron-web-turn.h"
+#include "web-test-util.h"
 
 static const char *page_bodies[] = {
   "<p>The Danube passes Vienna and Budapest; the Danube delta is a reserve of birds.</p>",
@@ -58,45 +59,13 @@ handle (SoupServer        *server,
       soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY, captcha,
                                         strlen (captcha));
     }
-  else if (g_str_has_prefix (path, "/searx/"))
+  else if (g_str_has_prefix (path, "/searx/") && f->stall)
     {
-      GString *json;
-      g_autofree char *body = NULL;
-
-      if (f->stall)
-        {
-          soup_server_message_pause (msg);
-          g_ptr_array_add (f->paused, g_object_ref (msg));
-          return;
-        }
-      json = g_string_new ("{\"query\": \"q\", \"results\": [");
-      for (guint i = 0; i < G_N_ELEMENTS (page_bodies); i++)
-        g_string_append_printf (json, "%s{\"url\": \"%s/page/%u\", \"title\": \"Page %u\", "
-                                "\"content\": \"snippet\"}", i ? ", " : "", f->base, i + 1,
-                                i + 1);
-      g_string_append (json, "]}");
-      body = g_string_free (json, FALSE);
-      soup_server_message_set_status (msg, 200, NULL);
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body,
-                                        strlen (body));
+      soup_server_message_pause (msg);
+      g_ptr_array_add (f->paused, g_object_ref (msg));
     }
-  else if (g_str_has_prefix (path, "/page/"))
-    {
-      guint i = atoi (path + strlen ("/page/"));
-      g_autofree char *html = NULL;
-
-      if (i < 1 || i > G_N_ELEMENTS (page_bodies))
-        {
-          soup_server_message_set_status (msg, 404, NULL);
-          return;
-        }
-      html = g_strdup_printf ("<html><head><title>Page %u</title></head><body><article>%s"
-                              "</article></body></html>", i, page_bodies[i - 1]);
-      soup_server_message_set_status (msg, 200, NULL);
-      soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
-                                        html, strlen (html));
-    }
-  else
+  else if (!web_test_serve_search_pages (msg, path, f->base, page_bodies,
+                                         G_N_ELEMENTS (page_bodies)))
     soup_server_message_set_status (msg, 404, NULL);
 }
 

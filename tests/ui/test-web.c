@@ -31,6 +31,7 @@
 #include "heron-web-mode-button.h"
 #include "heron-web-turn.h"
 #include "heron-window.h"
+#include "web-test-util.h"
 
 static const char *page_bodies[] = {
   "<p>The Danube passes Vienna and Budapest; the Danube delta is a reserve of birds.</p>",
@@ -69,44 +70,13 @@ handle (SoupServer        *srv,
       soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
                                         captcha, len);
     }
-  else if (g_str_has_prefix (path, "/searx/"))
+  else if (g_str_has_prefix (path, "/searx/") && stall_search > 0)
     {
-      GString *json = g_string_new ("{\"query\": \"q\", \"results\": [");
-      g_autofree char *body = NULL;
-
-      if (stall_search > 0)
-        {
-          /* Never answered: the client gives up when it is cancelled. */
-          soup_server_message_pause (msg);
-          g_string_free (json, TRUE);
-          return;
-        }
-      for (guint i = 0; i < G_N_ELEMENTS (page_bodies); i++)
-        g_string_append_printf (json, "%s{\"url\": \"%s/page/%u\", \"title\": \"Page %u\", "
-                                "\"content\": \"snippet\"}", i ? ", " : "", base, i + 1, i + 1);
-      g_string_append (json, "]}");
-      body = g_string_free (json, FALSE);
-      soup_server_message_set_status (msg, 200, NULL);
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body,
-                                        strlen (body));
+      /* Never answered: the client gives up when it is cancelled. */
+      soup_server_message_pause (msg);
     }
-  else if (g_str_has_prefix (path, "/page/"))
-    {
-      guint i = atoi (path + strlen ("/page/"));
-      g_autofree char *html = NULL;
-
-      if (i < 1 || i > G_N_ELEMENTS (page_bodies))
-        {
-          soup_server_message_set_status (msg, 404, NULL);
-          return;
-        }
-      html = g_strdup_printf ("<html><head><title>Page %u</title></head><body><article>%s"
-                              "</article></body></html>", i, page_bodies[i - 1]);
-      soup_server_message_set_status (msg, 200, NULL);
-      soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
-                                        html, strlen (html));
-    }
-  else
+  else if (!web_test_serve_search_pages (msg, path, base, page_bodies,
+                                         G_N_ELEMENTS (page_bodies)))
     soup_server_message_set_status (msg, 404, NULL);
 }
 

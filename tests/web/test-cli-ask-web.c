@@ -44,37 +44,8 @@ handle (SoupServer        *server,
                                         g_bytes_get_data (captcha, NULL),
                                         g_bytes_get_size (captcha));
     }
-  else if (g_str_has_prefix (path, "/searx/"))
-    {
-      GString *json = g_string_new ("{\"query\": \"q\", \"results\": [");
-      g_autofree char *body = NULL;
-
-      for (guint i = 0; i < G_N_ELEMENTS (page_bodies); i++)
-        g_string_append_printf (json, "%s{\"url\": \"%s/page/%u\", \"title\": \"Page %u\", "
-                                "\"content\": \"snippet\"}", i ? ", " : "", base, i + 1, i + 1);
-      g_string_append (json, "]}");
-      body = g_string_free (json, FALSE);
-      soup_server_message_set_status (msg, 200, NULL);
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body,
-                                        strlen (body));
-    }
-  else if (g_str_has_prefix (path, "/page/"))
-    {
-      guint i = atoi (path + strlen ("/page/"));
-      g_autofree char *html = NULL;
-
-      if (i < 1 || i > G_N_ELEMENTS (page_bodies))
-        {
-          soup_server_message_set_status (msg, 404, NULL);
-          return;
-        }
-      html = g_strdup_printf ("<html><head><title>Page %u</title></head><body><article>%s"
-                              "</article></body></html>", i, page_bodies[i - 1]);
-      soup_server_message_set_status (msg, 200, NULL);
-      soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
-                                        html, strlen (html));
-    }
-  else
+  else if (!web_test_serve_search_pages (msg, path, base, page_bodies,
+                                         G_N_ELEMENTS (page_bodies)))
     soup_server_message_set_status (msg, 404, NULL);
 }
 

@@ -4,6 +4,9 @@
  */
 #include "web-test-util.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 SoupServer *
 web_test_server_new (SoupServerCallback   callback,
                      gpointer             user_data,
@@ -71,4 +74,44 @@ web_test_fixture (const char *name)
   g_file_get_contents (path, &data, &len, &error);
   g_assert_no_error (error);
   return g_bytes_new_take (data, len);
+}
+
+gboolean
+web_test_serve_search_pages (SoupServerMessage  *msg,
+                             const char         *path,
+                             const char         *base,
+                             const char * const *bodies,
+                             guint               n_bodies)
+{
+  g_autofree char *body = NULL;
+  const char *type = "application/json";
+
+  if (g_str_has_prefix (path, "/searx/"))
+    {
+      GString *json = g_string_new ("{\"query\": \"q\", \"results\": [");
+
+      for (guint i = 0; i < n_bodies; i++)
+        g_string_append_printf (json, "%s{\"url\": \"%s/page/%u\", \"title\": \"Page %u\", "
+                                "\"content\": \"snippet\"}", i ? ", " : "", base, i + 1, i + 1);
+      g_string_append (json, "]}");
+      body = g_string_free (json, FALSE);
+    }
+  else if (g_str_has_prefix (path, "/page/"))
+    {
+      guint i = atoi (path + strlen ("/page/"));
+
+      if (i < 1 || i > n_bodies)
+        {
+          soup_server_message_set_status (msg, 404, NULL);
+          return TRUE;
+        }
+      body = g_strdup_printf ("<html><head><title>Page %u</title></head><body><article>%s"
+                              "</article></body></html>", i, bodies[i - 1]);
+      type = "text/html; charset=utf-8";
+    }
+  else
+    return FALSE;
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY, body, strlen (body));
+  return TRUE;
 }

@@ -24,6 +24,16 @@ void          web_test_store_result (GObject       *source,
 /* Iterate the main context for about MS milliseconds. */
 void          web_test_spin         (guint          ms);
 
+/* The search-and-read world of the end-to-end tests: "/searx/..." answers a SearXNG JSON
+ * list whose result I (1-based) is BASE/page/I titled "Page I", for each of the N_BODIES
+ * BODIES; "/page/I" answers an HTML article around BODIES[I-1] (404 past the end). FALSE,
+ * with MSG untouched, for any other path. */
+gboolean      web_test_serve_search_pages (SoupServerMessage  *msg,
+                                           const char         *path,
+                                           const char         *base,
+                                           const char * const *bodies,
+                                           guint               n_bodies);
+
 /* Contents of tests/web/fixtures/NAME (aborts the test when missing). */
 GBytes       *web_test_fixture      (const char    *name);
 
