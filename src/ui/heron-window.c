@@ -157,6 +157,17 @@ heron_window_save_state (HeronWindow *self)
   g_settings_apply (self->settings);
 }
 
+/* The size the user gives the window is saved when it closes; the debug line lets the UI
+ * test know a resize reached the window before it quits. */
+static void
+default_size_changed_cb (HeronWindow *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_debug ("window size: %dx%d", width, height);
+}
+
 static gboolean
 heron_window_close_request (GtkWindow *window)
 {
@@ -178,6 +189,8 @@ heron_window_constructed (GObject *object)
 
   self->settings = g_settings_new (APP_ID);
   heron_window_restore_state (self);
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (default_size_changed_cb), NULL);
+  g_signal_connect (self, "notify::default-height", G_CALLBACK (default_size_changed_cb), NULL);
   adw_header_bar_pack_end (heron_chat_view_get_header_bar (self->chat_view),
                            heron_model_picker_new (GTK_WINDOW (self), self->chat, self->settings));
 }

@@ -24,7 +24,7 @@ if [ -z "${HERON_SMOKE_INNER:-}" ]; then
 fi
 
 export GSETTINGS_SCHEMA_DIR="$build/data" HERON_LOCALEDIR="$build/po"
-export GSETTINGS_BACKEND=keyfile G_MESSAGES_DEBUG=heron-chat-view
+export GSETTINGS_BACKEND=keyfile G_MESSAGES_DEBUG='heron-chat-view heron-window'
 # Criticals always abort; warnings too, as in every other test.
 export G_DEBUG=fatal-warnings,fatal-criticals
 keyfile="$XDG_CONFIG_HOME/glib-2.0/settings/keyfile"
@@ -180,6 +180,12 @@ case "$mode" in
 
     if [ "$mode" = input ]; then
       timeout 10 xdotool windowsize --sync "$wid" 1000 700 2>/dev/null
+      # The X server has the new size; wait until the window has it too (a busy machine
+      # can deliver the configure event after Ctrl+Q otherwise).
+      for _ in $(seq 1 100); do
+        grep -q 'window size: 1000x700' "$log" && break
+        sleep 0.1
+      done
     fi
     timeout 10 xdotool windowfocus --sync "$wid" 2>/dev/null
     xdotool key ctrl+q
