@@ -666,6 +666,11 @@ test_bench_json (void)
   g_assert_cmpint (json_object_get_int_member (o, "repetitions"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (o, "peak_rss"), >, 0);
   g_assert_cmpint (json_object_get_int_member (o, "model_size"), >, 0);
+  /* Load and first token, timed as one figure: it includes the load. */
+  g_assert_cmpfloat (json_object_get_double_member (o, "load_s"), >=, 0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "load_first_token_s"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "load_first_token_s"), >=,
+                     json_object_get_double_member (o, "load_s"));
   for (guint i = 0; i < G_N_ELEMENTS (series); i++)
     {
       JsonObject *s = json_object_get_object_member (o, series[i]);
@@ -691,6 +696,7 @@ test_bench_json (void)
   g_assert_nonnull (strstr (r.out, "pp8"));
   g_assert_nonnull (strstr (r.out, "tg2"));
   g_assert_nonnull (strstr (r.out, "peak RSS"));
+  g_assert_nonnull (strstr (r.out, "load+first token: "));
   run_result_clear (&r);
 }
 
