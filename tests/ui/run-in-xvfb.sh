@@ -29,6 +29,12 @@ export HOME="$tmp/home" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" 
        XDG_CACHE_HOME="$tmp/cache" XDG_RUNTIME_DIR="$tmp/runtime"
 export GDK_BACKEND=x11 GSK_RENDERER=cairo GDK_DEBUG=gl-disable GTK_A11Y=none
 export NO_AT_BRIDGE=1
+# libsecret's file backend: without it the first keyring lookup (Preferences → Web asks
+# whether API keys are saved) activates gnome-keyring-daemon on this D-Bus session, which
+# outlives the test holding its output open, so meson waits for it until the timeout.
+export SECRET_BACKEND="${SECRET_BACKEND:-file}" \
+       SECRET_FILE_TEST_PATH="${SECRET_FILE_TEST_PATH:-$tmp/data/test.keyring}" \
+       SECRET_FILE_TEST_PASSWORD="${SECRET_FILE_TEST_PASSWORD:-test}"
 unset DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS
 
 dbus-run-session -- xvfb-run -a -s "-screen 0 ${screen}x24 -nolisten tcp" "$@"
