@@ -144,29 +144,14 @@ start_listing (HeronConnectDialog *self)
 }
 
 static void
-store_key_thread (GTask        *task,
-                  gpointer      source,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  char **pair = task_data;
-  GError *error = NULL;
-
-  if (heron_web_secrets_store_sync (pair[0], pair[1], cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 store_key_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  HeronConnectDialog *self = HERON_CONNECT_DIALOG (object);
+  g_autoptr(HeronConnectDialog) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!heron_web_secrets_store_finish (result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -184,8 +169,7 @@ fetch_clicked_cb (HeronConnectDialog *self)
   const HeronOpenaiPreset *preset = selected_preset (self);
   const char *key = gtk_editable_get_text (GTK_EDITABLE (self->key_row));
   const char *url = base_url (self);
-  g_autoptr(GTask) task = NULL;
-  char **pair;
+  g_autofree char *service = NULL;
 
   if (preset == NULL)
     return;
@@ -204,12 +188,9 @@ fetch_clicked_cb (HeronConnectDialog *self)
       start_listing (self);
       return;
     }
-  pair = g_new0 (char *, 3);
-  pair[0] = heron_openai_secret_service (preset->id);
-  pair[1] = g_strdup (key);
-  task = g_task_new (self, self->cancellable, store_key_cb, NULL);
-  g_task_set_task_data (task, pair, (GDestroyNotify)g_strfreev);
-  g_task_run_in_thread (task, store_key_thread);
+  service = heron_openai_secret_service (preset->id);
+  heron_web_secrets_store_async (service, key, self->cancellable, store_key_cb,
+                                 g_object_ref (self));
 }
 
 static void

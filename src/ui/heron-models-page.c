@@ -723,34 +723,14 @@ preset_changed_cb (HeronModelsPage *self)
 }
 
 static void
-store_key_thread (GTask        *task,
-                  gpointer      source,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  char **pair = task_data;
-  GError *error = NULL;
-  gboolean ok;
-
-  if (pair[1][0] == '\0')
-    ok = heron_web_secrets_clear_sync (pair[0], cancellable, &error);
-  else
-    ok = heron_web_secrets_store_sync (pair[0], pair[1], cancellable, &error);
-  if (ok)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 store_key_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  HeronModelsPage *self = HERON_MODELS_PAGE (object);
+  g_autoptr(HeronModelsPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!heron_web_secrets_store_finish (result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         adw_preferences_window_add_toast (
@@ -767,17 +747,13 @@ static void
 key_apply_cb (HeronModelsPage *self)
 {
   const HeronOpenaiPreset *preset = selected_preset (self);
-  g_autoptr(GTask) task = NULL;
-  char **pair;
+  g_autofree char *service = NULL;
 
   if (preset == NULL)
     return;
-  pair = g_new0 (char *, 3);
-  pair[0] = heron_openai_secret_service (preset->id);
-  pair[1] = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->key_row)));
-  task = g_task_new (self, self->cancellable, store_key_cb, NULL);
-  g_task_set_task_data (task, pair, (GDestroyNotify)g_strfreev);
-  g_task_run_in_thread (task, store_key_thread);
+  service = heron_openai_secret_service (preset->id);
+  heron_web_secrets_store_async (service, gtk_editable_get_text (GTK_EDITABLE (self->key_row)),
+                                 self->cancellable, store_key_cb, g_object_ref (self));
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -92,6 +92,60 @@ heron_web_secrets_store_sync (const char    *service,
                                      cancellable, error, "service", service, NULL);
 }
 
+/* Stored, or cleared: "nothing was there to clear" (FALSE without an error) is success. */
+static void
+on_stored (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (GPOINTER_TO_INT (g_task_get_task_data (task)))
+    secret_password_clear_finish (result, &error);
+  else
+    secret_password_store_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+heron_web_secrets_store_async (const char          *service,
+                               const char          *key,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autofree char *label = NULL;
+  GTask *task;
+  gboolean clear = key == NULL || *key == '\0';
+
+  g_return_if_fail (service != NULL);
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, heron_web_secrets_store_async);
+  g_task_set_task_data (task, GINT_TO_POINTER (clear), NULL);
+  if (clear)
+    {
+      secret_password_clear (api_key_schema (), cancellable, on_stored, task,
+                             "service", service, NULL);
+      return;
+    }
+  /* Translators: the keyring item's name; %s is a provider id such as "brave". */
+  label = g_strdup_printf (_("Heron: %s API key"), service);
+  secret_password_store (api_key_schema (), SECRET_COLLECTION_DEFAULT, label, key,
+                         cancellable, on_stored, task, "service", service, NULL);
+}
+
+gboolean
+heron_web_secrets_store_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 gboolean
 heron_web_secrets_clear_sync (const char    *service,
                               GCancellable  *cancellable,

@@ -27,6 +27,14 @@ gboolean  heron_web_secrets_store_sync    (const char           *service,
                                            const char           *key,
                                            GCancellable         *cancellable,
                                            GError              **error);
+/* The same without blocking: libsecret's own asynchronous calls. */
+void      heron_web_secrets_store_async   (const char           *service,
+                                           const char           *key,
+                                           GCancellable         *cancellable,
+                                           GAsyncReadyCallback   callback,
+                                           gpointer              user_data);
+gboolean  heron_web_secrets_store_finish  (GAsyncResult         *result,
+                                           GError              **error);
 gboolean  heron_web_secrets_clear_sync    (const char           *service,
                                            GCancellable         *cancellable,
                                            GError              **error);

@@ -55,6 +55,44 @@ test_store_lookup_clear (void)
   g_assert_no_error (error);
 }
 
+static gboolean
+store_async (const char *service,
+             const char *key,
+             GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  heron_web_secrets_store_async (service, key, NULL, web_test_store_result, &result);
+  web_test_wait (&result);
+  return heron_web_secrets_store_finish (result, error);
+}
+
+/* The non-blocking store the key rows of the app use: stores, replaces, and an empty key
+ * clears (also when nothing was stored). */
+static void
+test_store_async (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+
+  g_assert_true (store_async ("tavily", "tvly-first", &error));
+  g_assert_no_error (error);
+  g_assert_true (store_async ("tavily", "tvly-second", &error));
+  g_assert_no_error (error);
+  key = heron_web_secrets_lookup_sync ("tavily", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key, ==, "tvly-second");
+
+  g_assert_true (store_async ("tavily", "", &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&key, g_free);
+  key = heron_web_secrets_lookup_sync ("tavily", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (key);
+  g_assert_true (store_async ("tavily", NULL, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -67,6 +105,7 @@ main (int argc, char **argv)
   g_setenv ("SECRET_FILE_TEST_PASSWORD", "test", TRUE);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/heron/web/secrets/store-lookup-clear", test_store_lookup_clear);
+  g_test_add_func ("/heron/web/secrets/store-async", test_store_async);
   status = g_test_run ();
   g_unlink (keyring_path);
   g_rmdir (dir);
