@@ -43,7 +43,7 @@ void hr_attention_head (const hr_kvcache *c, int32_t layer, int32_t kv_head, int
                         float *scores, float *out);
 
 /* At most this many query rows (heads x tokens) per hr_attention_group call. */
-#define HR_ATT_MAX_ROWS 256
+#define HR_ATT_MAX_ROWS 512
 
 /* Floats of scratch one hr_attention_group call needs (per thread). */
 size_t hr_attention_scratch_floats (int32_t hd_k, int32_t hd_v);
@@ -59,6 +59,13 @@ void hr_attention_group (const hr_kvcache *c, int32_t layer, int32_t kv_head, in
                          int32_t hd_v, int32_t n_group, int32_t n_tok, const float *q,
                          size_t q_stride, int32_t n_kv0, float scale, float *scratch,
                          float *out, size_t out_stride);
+
+/* Intel AMX tiles for hr_attention_group (F16 cache, hd_k a multiple of 32, hd_v of 16, at
+ * the avx512 level): whether this CPU and kernel offer them, and a switch for tests and
+ * benchmarks (false when asked to turn them on and they are not there). On by default when
+ * available, unless HERON_AMX=0. */
+bool hr_attention_amx_available (void);
+bool hr_attention_set_amx (bool on);
 
 /* y[i] = exp(x[i]) by the kernel the attention uses at the current SIMD level (for tests):
  * within a few 1e-7 relative of expf for x in [-87, 88]; 0 below about -87.3. */
