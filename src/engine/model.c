@@ -698,7 +698,7 @@ hr_context_new (hr_model *m, const hr_context_params *pp, char *err, size_t errl
 {
   hr_context *c = calloc (1, sizeof *c);
   hr_context_params p;
-  size_t B, q_dim, k_dim, v_dim, wide;
+  size_t B, q_dim, k_dim, v_dim;
   int nth;
 
   if (pp != NULL)
@@ -711,7 +711,7 @@ hr_context_new (hr_model *m, const hr_context_params *pp, char *err, size_t errl
   if (p.n_ctx <= 0)
     p.n_ctx = m->n_ctx_train < 8192 ? m->n_ctx_train : 8192;
   if (p.n_batch <= 0)
-    p.n_batch = 512;
+    p.n_batch = 128;
   if (p.n_batch > p.n_ctx)
     p.n_batch = p.n_ctx;
   if (p.kv_type != HR_TYPE_F32)
@@ -743,10 +743,9 @@ hr_context_new (hr_model *m, const hr_context_params *pp, char *err, size_t errl
   q_dim = (size_t) m->n_head * m->hd_k;
   k_dim = (size_t) m->n_head_kv * m->hd_k;
   v_dim = (size_t) m->n_head_kv * m->hd_v;
-  wide = (size_t) (m->n_ff > m->n_embd ? m->n_ff : m->n_embd);
   c->tokens = calloc ((size_t) p.n_ctx, sizeof (hr_token));
   c->x = malloc (B * m->n_embd * sizeof (float));
-  c->xn = malloc (B * wide * sizeof (float));
+  c->xn = malloc (B * m->n_embd * sizeof (float));
   c->q = malloc (B * q_dim * sizeof (float));
   c->k = malloc (B * k_dim * sizeof (float));
   c->v = malloc (B * v_dim * sizeof (float));
@@ -1052,10 +1051,11 @@ token_step (hr_context *c, int l, step_kind step, int32_t t, int32_t pos0)
       break;
     case STEP_FFN_ACT:
       {
-        const float *g = c->gate + t * F, *u = c->up + t * F;
-        float *h = c->xn + t * F;
+        /* in place: the down product reads the gate buffer */
+        float *g = c->gate + t * F;
+        const float *u = c->up + t * F;
         for (size_t i = 0; i < F; i++)
-          h[i] = g[i] / (1.0f + expf (-g[i])) * u[i];
+          g[i] = g[i] / (1.0f + expf (-g[i])) * u[i];
       }
       break;
     case STEP_FFN_OUT:
@@ -1118,7 +1118,7 @@ forward_layer (hr_context *c, int l, int32_t T, int32_t pos0)
   {
     const hr_matrix *w[1] = { &L->w_down };
     float *y[1] = { c->tmp };
-    if (!matmul (c, 1, w, c->xn, T, y))
+    if (!matmul (c, 1, w, c->gate, T, y))
       return HR_ERR;
   }
   run_step (c, l, STEP_FFN_OUT, T, pos0);

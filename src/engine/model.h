@@ -53,7 +53,7 @@ typedef enum {
 
 typedef struct {
   int32_t n_ctx;                 /* 0: min(n_ctx_train, 8192) */
-  int32_t n_batch;               /* 0: 512; tokens per pass through the weights */
+  int32_t n_batch;               /* 0: 128; tokens per pass through the weights */
   hr_type kv_type;               /* HR_TYPE_F16 (default) or HR_TYPE_F32 */
   hr_ctx_full_policy on_full;
   int32_t n_keep;                /* tokens kept at the start on a shift (system prompt) */
