@@ -110,9 +110,12 @@ SFX (load_u32) (const uint8_t *p)
  * Q5_0/Q4_0 rows (from 5.5 to 13 GB/s on one Zen 4 core), and more on the K types. On a
  * Sapphire Rapids core 3 KiB is better than 4 (generation, 2 threads: Qwen2.5-0.5B Q8_0
  * 35.4 -> 38.0 tok/s, Q4_K_M 44.8 -> 49.7, 1.5B Q4_K_M 21.1 -> 23.1; 2 KiB in between,
- * 1.5 KiB worse). Why 4 KiB loses there was not established. */
+ * 1.5 KiB worse). Why 4 KiB loses there was not established. Into L2 (T1) rather than L1:
+ * 0.5B Q8_0 36.7 -> 44.2 tok/s, Q4_K_M unchanged, 1.5B Q4_K_M 22.2 -> 23.4, 1.5B Q8_0
+ * 16.3 -> 15.4 (three and two alternating runs). The F16 dot below keeps T0: T1 lost 5%
+ * there. */
 #define HR_PREFETCH 3072
-#define HR_PF(p, off) _mm_prefetch ((const char *) (p) + HR_PREFETCH + (off), _MM_HINT_T0)
+#define HR_PF(p, off) _mm_prefetch ((const char *) (p) + HR_PREFETCH + (off), _MM_HINT_T1)
 
 static float
 SFX (dot_q8_0) (int64_t n, const void *w, const void *x)
