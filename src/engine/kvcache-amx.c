@@ -267,34 +267,39 @@ hr_attention_amx (const att_args *a, void *ws_raw)
   /* Queries as tile B: QB[rb][ks][k][n] = (q[n][ks*32 + 2k], q[n][ks*32 + 2k + 1]) of the
    * 16 rows n of row block rb, pre-scaled (by log2(e) too), hi and lo. Padding rows are
    * zero. */
-  for (int r = 0; r < RP; r++)
-    {
-      int t = r / a->n_group, g = r % a->n_group, rb = r / 16, n = r % 16;
-      const float *q = a->q + (size_t) t * a->q_stride + (size_t) g * hd_k;
-      __m512 sc = _mm512_set1_ps (a->scale * (float) M_LOG2E);
+  {
+    __m512 sc = _mm512_set1_ps (a->scale * (float) M_LOG2E);
+    for (int rb = 0; rb < RP / 16; rb++)
       for (int ks = 0; ks < KS; ks++)
         {
-          uint32_t hbuf[16], lbuf[16];
-          for (int half = 0; half < 2; half++)
+          __m512 hv[16], lv[16];     /* row n: its 16 pairs of this k-step; then transposed */
+          for (int n = 0; n < 16; n++)
             {
-              __m512 x = r < R ? _mm512_mul_ps (_mm512_loadu_ps (q + ks * 32 + half * 16), sc)
-                               : _mm512_setzero_ps ();
-              __m256i h, l;
-              split (x, &h, &l);
-              _mm256_storeu_si256 ((__m256i *) (hbuf + half * 8), h);
-              _mm256_storeu_si256 ((__m256i *) (lbuf + half * 8), l);
+              int r = rb * 16 + n, t = r / a->n_group, g = r % a->n_group;
+              const float *q = a->q + (size_t) t * a->q_stride + (size_t) g * hd_k + ks * 32;
+              __m256i h0, l0, h1, l1;
+              split (r < R ? _mm512_mul_ps (_mm512_loadu_ps (q), sc) : _mm512_setzero_ps (),
+                     &h0, &l0);
+              split (r < R ? _mm512_mul_ps (_mm512_loadu_ps (q + 16), sc) : _mm512_setzero_ps (),
+                     &h1, &l1);
+              hv[n] = _mm512_castsi512_ps (_mm512_inserti64x4 (_mm512_castsi256_si512 (h0), h1, 1));
+              lv[n] = _mm512_castsi512_ps (_mm512_inserti64x4 (_mm512_castsi256_si512 (l0), l1, 1));
             }
-          uint32_t *bh = QBh + ((size_t) rb * KS + ks) * 256, *bl = QBl + ((size_t) rb * KS + ks) * 256;
+          transpose16 (hv);
+          transpose16 (lv);
           for (int k = 0; k < 16; k++)
             {
-              bh[k * 16 + n] = hbuf[k];
-              bl[k * 16 + n] = lbuf[k];
+              _mm512_storeu_ps ((float *) QBh + ((size_t) rb * KS + ks) * 256 + k * 16, hv[k]);
+              _mm512_storeu_ps ((float *) QBl + ((size_t) rb * KS + ks) * 256 + k * 16, lv[k]);
             }
         }
+  }
+  for (int r = 0; r < RP; r++)
+    {
       mx[r] = -INFINITY;
       sum[r] = 0;
       /* padding rows attend what the last row does: they stay finite and are never read */
-      lim[r] = (float) (a->n_kv0 + (r < R ? t : (R - 1) / a->n_group));
+      lim[r] = (float) (a->n_kv0 + (r < R ? r / a->n_group : (R - 1) / a->n_group));
     }
   memset (OT, 0, (size_t) hd_v * RP * sizeof (float));
 
@@ -447,11 +452,14 @@ hr_attention_amx (const att_args *a, void *ws_raw)
                                 _mm512_add_ps (_mm512_mul_ps (_mm512_loadu_ps (sum + r0 + rv), c), ls));
               _mm512_storeu_ps (mx + r0 + rv, pm);
               _mm512_storeu_ps (corr + r0 + rv, c);
-              for (int d = 0; d < hd_v; d++)
-                {
-                  float *o = OT + (size_t) d * RP + r0 + rv;
-                  _mm512_storeu_ps (o, _mm512_mul_ps (_mm512_loadu_ps (o), c));
-                }
+              /* rescale the partial outputs, unless no row's maximum moved (the usual
+               * case once a few panels are in) */
+              if (_mm512_cmp_ps_mask (c, _mm512_set1_ps (1.0f), _CMP_EQ_OQ) != 0xffff)
+                for (int d = 0; d < hd_v; d++)
+                  {
+                    float *o = OT + (size_t) d * RP + r0 + rv;
+                    _mm512_storeu_ps (o, _mm512_mul_ps (_mm512_loadu_ps (o), c));
+                  }
             }
 
           /* O^T[d][r] += V^T[d][j] . P^T[j][r]: the V tiles of 16 dimensions (one or two
@@ -504,14 +512,21 @@ hr_attention_amx (const att_args *a, void *ws_raw)
     }
   _tile_release ();
 
-  for (int r = 0; r < R; r++)
-    {
-      int t = r / a->n_group, g = r % a->n_group;
-      float *out = a->out + (size_t) t * a->out_stride + (size_t) g * hd_v;
-      float inv = 1.0f / sum[r];
-      for (int i = 0; i < hd_v; i++)
-        out[i] = OT[(size_t) i * RP + r] * inv;
-    }
+  /* out[r] = O^T[.][r] / sum[r], back to rows by 16 x 16 transposes */
+  for (int rb = 0; rb < RP; rb += 16)
+    for (int db = 0; db < hd_v; db += 16)
+      {
+        __m512 v[16];
+        for (int d = 0; d < 16; d++)
+          v[d] = _mm512_loadu_ps (OT + (size_t) (db + d) * RP + rb);
+        transpose16 (v);
+        for (int n = 0; n < 16 && rb + n < R; n++)
+          {
+            int r = rb + n, t = r / a->n_group, g = r % a->n_group;
+            float *out = a->out + (size_t) t * a->out_stride + (size_t) g * hd_v + db;
+            _mm512_storeu_ps (out, _mm512_mul_ps (v[n], _mm512_set1_ps (1.0f / sum[r])));
+          }
+      }
 }
 
 #else /* !HAVE_AMX */
