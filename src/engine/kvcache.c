@@ -344,7 +344,10 @@ hr_attention_group (const hr_kvcache *c, int32_t layer, int32_t kv_head, int32_t
 
 #ifdef HAVE_X86
   int level = hr_quants_level ();
-  if (level == 2 && a.f16 && hd_k % 32 == 0 && hd_v % 16 == 0 && hr_attention_amx_usable ())
+  /* AMX for blocks of queries (prompts, the next turn of a chat); a single token's few rows
+   * stay on AVX-512, where generation measured 2% faster (tg32 at depth 1,000). */
+  if (level == 2 && a.f16 && hd_k % 32 == 0 && hd_v % 16 == 0 && n_group * n_tok >= 32
+      && hr_attention_amx_usable ())
     {
       hr_attention_amx (&a, scratch);
       return;
