@@ -795,6 +795,7 @@ hr_context_free (hr_context *c)
 
 const hr_model *hr_context_model (const hr_context *c) { return c->m; }
 int32_t hr_context_n_ctx (const hr_context *c) { return c->p.n_ctx; }
+int32_t hr_context_n_batch (const hr_context *c) { return c->p.n_batch; }
 int32_t hr_context_n_past (const hr_context *c) { return c->n_past; }
 const hr_token *hr_context_tokens (const hr_context *c) { return c->tokens; }
 

@@ -69,6 +69,7 @@ void        hr_context_free (hr_context *c);
 
 const hr_model *hr_context_model (const hr_context *c);
 int32_t         hr_context_n_ctx (const hr_context *c);
+int32_t         hr_context_n_batch (const hr_context *c);
 int32_t         hr_context_n_past (const hr_context *c);
 /* The n_past tokens currently in the KV cache. */
 const hr_token *hr_context_tokens (const hr_context *c);

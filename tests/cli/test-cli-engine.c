@@ -149,6 +149,7 @@ test_usage_errors (void)
     (const char *const[]) { "perplexity", "-m", "M", "-f", "F", "-c", "2", NULL },
     (const char *const[]) { "bench", "-m", "M", "-r", "0", NULL },
     (const char *const[]) { "bench", "-m", "M", "-p", "0", "-n", "0", NULL },
+    (const char *const[]) { "bench", "-m", "M", "-b", "-1", NULL },
     (const char *const[]) { "bench", NULL },
     (const char *const[]) { "info", NULL },
     (const char *const[]) { "info", "a", "b", NULL },
@@ -664,6 +665,7 @@ test_bench_json (void)
   g_assert_cmpstr (json_object_get_string_member (o, "model"), ==, model_path);
   g_assert_cmpstr (json_object_get_string_member (o, "arch"), ==, "llama");
   g_assert_cmpint (json_object_get_int_member (o, "repetitions"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (o, "n_batch"), ==, 128);    /* the default */
   g_assert_cmpint (json_object_get_int_member (o, "peak_rss"), >, 0);
   g_assert_cmpint (json_object_get_int_member (o, "model_size"), >, 0);
   /* Load and first token, timed as one figure: it includes the load. */
@@ -688,6 +690,20 @@ test_bench_json (void)
                                       1e-3 * mean + 1e-3);
       g_assert_cmpfloat (json_object_get_double_member (s, "stddev_ts"), >=, 0);
     }
+  run_result_clear (&r);
+
+  /* -b: a 16-token prompt in batches of 5 (4 passes) still runs and reports */
+  r = CLI ("bench", "-m", model_path, "-p", "16", "-n", "0", "-r", "1", "-t", "1", "-b", "5",
+           "--json");
+  g_assert_cmpint (r.status, ==, 0);
+  {
+    g_autoptr(JsonParser) p2 = json_parser_new ();
+    g_assert_true (json_parser_load_from_data (p2, r.out, -1, NULL));
+    o = json_node_get_object (json_parser_get_root (p2));
+    g_assert_cmpint (json_object_get_int_member (o, "n_batch"), ==, 5);
+    g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (o, "pp"),
+                                                      "avg_ts"), >, 0);
+  }
   run_result_clear (&r);
 
   /* Human-readable form. */
