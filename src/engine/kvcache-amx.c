@@ -11,7 +11,9 @@
  * product is hi.hi + hi.lo + lo.hi: the relative error per product is about 2^-17 (the
  * lo.lo term and lo's own rounding), far below the F16 rounding of the cache itself. An F16
  * key or value is exactly hi + lo (11 significant bits = 8 + at most 3). The F32 cache
- * (chosen for precision) keeps the vector kernels.
+ * (chosen for precision) keeps the vector kernels. The tile unit runs alongside the vector
+ * units, so each row block's P.V is issued in steps inside the next block's softmax loop
+ * (a 50-token call: about 13% faster than one phase after the other).
  *
  * Linux hands out the tile registers only after arch_prctl(ARCH_REQ_XCOMP_PERM); the probe
  * asks once. HERON_AMX=0 in the environment turns the path off.
@@ -244,6 +246,75 @@ load_f16 (const uint16_t *p)
   return _mm512_cvtph_ps (_mm256_loadu_si256 ((const __m256i *) p));
 }
 
+/* O^T[d][r] += V^T[d][j] . P^T[j][r] for one block of 16 rows, cut into steps (a tile load
+ * or two and three tile products each) so that it can run inside the next block's softmax
+ * loop: the tile unit works while the vector units compute exponentials. The P tiles stay
+ * in tmm4-7, V passes through tmm1-3, the accumulator is tmm0. */
+typedef struct {
+  const uint16_t *vth, *vtl;
+  float *ot;                    /* column block of O^T: the 16 rows */
+  int rp, n_steps, step;
+  bool two;                     /* two k-steps (more than 32 positions) */
+} pv_work;
+
+AMX_TARGET static inline void
+pv_begin (pv_work *w, const uint16_t *vth, const uint16_t *vtl, const uint32_t *ph,
+          const uint32_t *pl, float *ot, int rp, int hd_v, bool two)
+{
+  w->vth = vth;
+  w->vtl = vtl;
+  w->ot = ot;
+  w->rp = rp;
+  w->two = two;
+  w->step = 0;
+  w->n_steps = hd_v / 16 * (two ? 2 : 1);
+  _tile_loadd (4, ph, 64);
+  _tile_loadd (6, pl, 64);
+  if (two)
+    {
+      _tile_loadd (5, ph + 256, 64);
+      _tile_loadd (7, pl + 256, 64);
+    }
+}
+
+AMX_TARGET static inline void
+pv_step (pv_work *w)
+{
+  int per = w->two ? 2 : 1, db = w->step / per * 16, part = w->step % per;
+  float *o = w->ot + (size_t) db * w->rp;
+  const uint16_t *vh = w->vth + (size_t) db * ATT_PANEL, *vl = w->vtl + (size_t) db * ATT_PANEL;
+
+  if (w->step >= w->n_steps)
+    return;
+  if (part == 0)
+    {
+      _tile_loadd (0, o, w->rp * 4);
+      _tile_loadd (1, vh, ATT_PANEL * 2);
+      _tile_loadd (2, vl, ATT_PANEL * 2);
+      _tile_dpbf16ps (0, 1, 4);
+      _tile_dpbf16ps (0, 1, 6);
+      _tile_dpbf16ps (0, 2, 4);
+    }
+  else
+    {
+      _tile_loadd (3, vh + T_BF16, ATT_PANEL * 2);
+      _tile_loadd (1, vl + T_BF16, ATT_PANEL * 2);
+      _tile_dpbf16ps (0, 3, 5);
+      _tile_dpbf16ps (0, 3, 7);
+      _tile_dpbf16ps (0, 1, 5);
+    }
+  if (part == per - 1)
+    _tile_stored (0, o, w->rp * 4);
+  w->step++;
+}
+
+AMX_TARGET static inline void
+pv_finish (pv_work *w)
+{
+  while (w->step < w->n_steps)
+    pv_step (w);
+}
+
 AMX_TARGET void
 hr_attention_amx (const att_args *a, void *ws_raw)
 {
@@ -316,6 +387,7 @@ hr_attention_amx (const att_args *a, void *ws_raw)
     {
       int np = n_kv_max - j0 < ATT_PANEL ? n_kv_max - j0 : ATT_PANEL;
       int np32 = (np + T_BF16 - 1) / T_BF16 * T_BF16;
+      pv_work pv = { .n_steps = 0, .step = 0 };
 
       /* K rows as they are (tile A of the scores), hi and lo; rows past np are zero */
       for (int j = 0; j < np32; j++)
@@ -418,10 +490,17 @@ hr_attention_amx (const att_args *a, void *ws_raw)
                   }
             }
 
-          /* online softmax, 16 rows per vector; P as tile B of P.V: pairs of positions */
+          /* online softmax, 16 rows per vector; P as tile B of P.V: pairs of positions. The
+           * previous row block's P.V runs on the tiles meanwhile (pv_work). */
+          bool two = npp > T_BF16;
           for (int rv = 0; rv < RPc; rv += 16)
             {
               int rbc = rv / 16;
+              if (rbc > 0)
+                pv_begin (&pv, Vth, Vtl, PBh + (size_t) (rbc - 1) * KSP * 256,
+                          PBl + (size_t) (rbc - 1) * KSP * 256, OT + r0 + (rbc - 1) * 16, RP,
+                          hd_v, two);
+
               __m512 lv = _mm512_loadu_ps (lim + r0 + rv), m = _mm512_loadu_ps (mx + r0 + rv);
               __m512 pm = m, ls = _mm512_setzero_ps (), c;
               for (int j = 0; j < npp; j++)
@@ -447,7 +526,10 @@ hr_attention_amx (const att_args *a, void *ws_raw)
                   split_pair (p0, p1, &h, &l);
                   _mm512_storeu_si512 (PBh + at, h);
                   _mm512_storeu_si512 (PBl + at, l);
+                  if ((j & 7) == 0)
+                    pv_step (&pv);
                 }
+              pv_finish (&pv);
               _mm512_storeu_ps (sum + r0 + rv,
                                 _mm512_add_ps (_mm512_mul_ps (_mm512_loadu_ps (sum + r0 + rv), c), ls));
               _mm512_storeu_ps (mx + r0 + rv, pm);
@@ -462,52 +544,11 @@ hr_attention_amx (const att_args *a, void *ws_raw)
                   }
             }
 
-          /* O^T[d][r] += V^T[d][j] . P^T[j][r]: the V tiles of 16 dimensions (one or two
-           * k-steps) stay in tmm4-7, the P tiles of each row block pass through tmm2-3, two
-           * accumulators alternate. */
-          for (int db = 0; db < hd_v; db += 16)
-            {
-              const uint16_t *vh = Vth + (size_t) db * ATT_PANEL, *vl = Vtl + (size_t) db * ATT_PANEL;
-              int nrb = RPc / 16;
-              bool two = npp > T_BF16;
-              _tile_loadd (4, vh, ATT_PANEL * 2);
-              _tile_loadd (5, vl, ATT_PANEL * 2);
-              if (two)
-                {
-                  _tile_loadd (6, vh + T_BF16, ATT_PANEL * 2);
-                  _tile_loadd (7, vl + T_BF16, ATT_PANEL * 2);
-                }
-#define PV_RB(C, rbc)                                                                     \
-  do {                                                                                    \
-    float *o_ = OT + (size_t) db * RP + r0 + (rbc) * 16;                                  \
-    const uint32_t *ph_ = PBh + (size_t) (rbc) * KSP * 256;                               \
-    const uint32_t *pl_ = PBl + (size_t) (rbc) * KSP * 256;                               \
-    _tile_loadd (C, o_, RP * 4);                                                          \
-    _tile_loadd (2, ph_, 64);                                                             \
-    _tile_loadd (3, pl_, 64);                                                             \
-    _tile_dpbf16ps (C, 4, 2);                                                             \
-    _tile_dpbf16ps (C, 4, 3);                                                             \
-    _tile_dpbf16ps (C, 5, 2);                                                             \
-    if (two)                                                                              \
-      {                                                                                   \
-        _tile_loadd (2, ph_ + 256, 64);                                                   \
-        _tile_loadd (3, pl_ + 256, 64);                                                   \
-        _tile_dpbf16ps (C, 6, 2);                                                         \
-        _tile_dpbf16ps (C, 6, 3);                                                         \
-        _tile_dpbf16ps (C, 7, 2);                                                         \
-      }                                                                                   \
-    _tile_stored (C, o_, RP * 4);                                                         \
-  } while (0)
-              int rbc = 0;
-              for (; rbc + 2 <= nrb; rbc += 2)
-                {
-                  PV_RB (0, rbc);
-                  PV_RB (1, rbc + 1);
-                }
-              if (rbc < nrb)
-                PV_RB (0, rbc);
-#undef PV_RB
-            }
+          /* the last row block's P.V */
+          pv_begin (&pv, Vth, Vtl, PBh + (size_t) (RPc / 16 - 1) * KSP * 256,
+                    PBl + (size_t) (RPc / 16 - 1) * KSP * 256, OT + r0 + RPc - 16, RP, hd_v,
+                    two);
+          pv_finish (&pv);
         }
     }
   _tile_release ();
