@@ -49,15 +49,14 @@ handle (SoupServer        *server,
   g_hash_table_insert (f->hits, g_strdup (path), GUINT_TO_POINTER (n + 1));
   if (g_str_has_prefix (path, "/bing/"))
     {
-      /* A CAPTCHA wall answered with 200: the provider sees it is blocked. */
-      const char *captcha = "<html><head><title>Verify</title></head><body>"
-                            "<form action=\"/challenge\"><div class=\"captcha\">"
-                            "Please solve the challenge below to continue</div></form>"
-                            "</body></html>";
+      /* A CAPTCHA wall (the shared fixture page), here with 429: the provider sees it is
+       * blocked. */
+      g_autoptr(GBytes) captcha = web_test_fixture ("bing-captcha.html");
 
       soup_server_message_set_status (msg, 429, NULL);
-      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY, captcha,
-                                        strlen (captcha));
+      soup_server_message_set_response (msg, "text/html", SOUP_MEMORY_COPY,
+                                        g_bytes_get_data (captcha, NULL),
+                                        g_bytes_get_size (captcha));
     }
   else if (g_str_has_prefix (path, "/searx/") && f->stall)
     {
@@ -73,19 +72,10 @@ static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  GSList *uris;
 
   f->hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   f->paused = g_ptr_array_new_with_free_func (g_object_unref);
-  f->server = soup_server_new (NULL, NULL);
-  soup_server_add_handler (f->server, NULL, handle, f, NULL);
-  g_assert_true (soup_server_listen_local (f->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  g_assert_no_error (error);
-  uris = soup_server_get_uris (f->server);
-  f->base = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  if (g_str_has_suffix (f->base, "/"))
-    f->base[strlen (f->base) - 1] = '\0';
+  f->server = web_test_server_new (handle, f, &f->base);
   f->dir = g_dir_make_tmp ("heron-web-turn-XXXXXX", &error);
   g_assert_no_error (error);
   f->store = heron_store_open_sync (f->dir, NULL, &error);
@@ -136,12 +126,6 @@ wait_for (GAsyncResult **result)
   g_source_remove (id);
 }
 
-static void
-store_result (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 typedef struct
 {
   GPtrArray *lines;
@@ -184,7 +168,7 @@ prepare (HeronWebTurn *web, const char *question, HeronWebMode mode, GCancellabl
 {
   g_autoptr(GAsyncResult) res = NULL;
 
-  heron_web_turn_prepare_async (web, question, mode, cancel, store_result, &res);
+  heron_web_turn_prepare_async (web, question, mode, cancel, web_test_store_result, &res);
   wait_for (&res);
   return heron_web_turn_prepare_finish (web, res, error);
 }
@@ -257,7 +241,7 @@ test_turn (Fixture *f, gconstpointer data)
   r = prepare (web, "How long is the Danube?", HERON_WEB_MODE_ON, NULL, &error);
   g_assert_no_error (error);
   heron_web_turn_apply (turn, r, HERON_WEB_MODE_ON);
-  heron_turn_ask_async (turn, "How long is the Danube?", NULL, store_result, &res);
+  heron_turn_ask_async (turn, "How long is the Danube?", NULL, web_test_store_result, &res);
   wait_for (&res);
   g_assert_true (heron_turn_finish (turn, res, &error));
   g_assert_no_error (error);
@@ -272,7 +256,7 @@ test_turn (Fixture *f, gconstpointer data)
 
   answer = heron_turn_get_answer (turn);
   heron_web_turn_finish_answer_async (f->store, answer, r, HERON_WEB_MODE_ON, NULL,
-                                      store_result, &fin);
+                                      web_test_store_result, &fin);
   wait_for (&fin);
   check = heron_web_turn_finish_answer_finish (fin, &error);
   g_assert_no_error (error);
@@ -304,8 +288,8 @@ test_turn (Fixture *f, gconstpointer data)
     g_autoptr(GAsyncResult) again = NULL;
 
     heron_web_turn_apply (turn, r, HERON_WEB_MODE_ON);
-    heron_turn_regenerate_async (turn, heron_message_get_id (answer), NULL, store_result,
-                                 &again);
+    heron_turn_regenerate_async (turn, heron_message_get_id (answer), NULL,
+                                 web_test_store_result, &again);
     wait_for (&again);
     g_assert_true (heron_turn_finish (turn, again, &error));
     request = heron_scripted_backend_get_last_request (backend);
@@ -393,7 +377,7 @@ test_cancel (Fixture *f, gconstpointer data)
 
   f->stall = TRUE;
   heron_web_turn_prepare_async (web, "What is new today?", HERON_WEB_MODE_ON, cancel,
-                                store_result, &res);
+                                web_test_store_result, &res);
   while (g_hash_table_lookup (f->hits, "/searx/search") == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_idle_add (cancel_later, cancel);
