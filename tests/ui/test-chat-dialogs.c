@@ -21,31 +21,16 @@
 
 static HeronWindow *window;
 static HeronChat *chat;
-static HeronScriptedBackend *backend;
-static char *tmp;
 
-static gboolean
-store_ready (gpointer data)
-{
-  return heron_chat_get_store (chat) != NULL && heron_chat_get_messages (chat) != NULL;
-}
-
-static gboolean
-idle_with_n (gpointer data)
-{
-  HeronConversationModel *m = heron_chat_get_messages (chat);
-
-  return !heron_chat_get_running (chat) && m != NULL
-         && g_list_model_get_n_items (G_LIST_MODEL (m)) == GPOINTER_TO_UINT (data);
-}
-
+/* the chat's message I (the list keeps it) */
 static HeronMessage *
 message_at (guint i)
 {
-  g_autoptr(HeronMessage) m = g_list_model_get_item (G_LIST_MODEL (heron_chat_get_messages (chat)),
-                                                     i);
-  return m;   /* the model keeps it */
+  return ui_test_chat_message_at (chat, i);
 }
+
+static HeronScriptedBackend *backend;
+static char *tmp;
 
 static void
 send (const char *text)
@@ -74,11 +59,11 @@ stored (void)
 static void
 ensure_conversation (void)
 {
-  ui_test_wait_until (store_ready, NULL);
+  ui_test_wait_chat_ready (chat);
   if (conversation_id () != 0)
     return;
   send ("What is a heron?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
 }
 
 /* The message dialog the action just presented. */
@@ -224,7 +209,7 @@ test_settings (void)
 
   /* The next turn of this conversation uses them. */
   send ("And an egret?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (4));
+  ui_test_wait_chat_idle (chat, 4);
   req = heron_scripted_backend_get_last_request (backend);
   g_assert_nonnull (req);
   g_assert_cmpfloat_with_epsilon (req->params.temperature, 0.25, 1e-6);

@@ -13,6 +13,7 @@
 #include "heron-conversation.h"
 #include "heron-markdown-view.h"
 #include "heron-message-row.h"
+#include "ui-test-util.h"
 
 static guint
 n_children (GtkWidget *w)
@@ -54,37 +55,19 @@ test_markdown_incremental (void)
   g_object_unref (view);
 }
 
+static gboolean
+is_label_with_text (GtkWidget *w, gconstpointer text)
+{
+  return GTK_IS_LABEL (w) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (w)), text) == 0;
+}
+
 static GtkWidget *
 find_label_with_text (GtkWidget  *root,
                       const char *text)
 {
-  if (GTK_IS_LABEL (root) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_label_with_text (c, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  return ui_test_find (root, is_label_with_text, text);
 }
 
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
 
 /* User text is shown as typed, never as markup. */
 static void
@@ -191,7 +174,7 @@ test_row_reasoning (void)
   heron_message_set_id (m, 8);
   heron_message_set_state (m, HERON_MESSAGE_STREAMING);
   heron_message_row_set_message (HERON_MESSAGE_ROW (row), m);
-  expander = find_type (row, GTK_TYPE_EXPANDER);
+  expander = ui_test_find_type (row, GTK_TYPE_EXPANDER);
   g_assert_nonnull (expander);
   g_assert_false (gtk_widget_get_visible (expander));
 
@@ -265,7 +248,7 @@ test_sections (void)
   gtk_window_present (GTK_WINDOW (window));
   while (g_main_context_iteration (NULL, FALSE));
 
-  box = find_type (list, GTK_TYPE_LIST_BOX);
+  box = ui_test_find_type (list, GTK_TYPE_LIST_BOX);
   for (int i = 0; i < 4; i++)
     {
       GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (box), i);

@@ -23,27 +23,11 @@
 static HeronWindow *window;
 static HeronChat *chat;
 
-static gboolean
-store_ready (gpointer data)
-{
-  return heron_chat_get_store (chat) != NULL && heron_chat_get_messages (chat) != NULL;
-}
-
-static gboolean
-idle_with_n (gpointer data)
-{
-  HeronConversationModel *m = heron_chat_get_messages (chat);
-
-  return !heron_chat_get_running (chat) && m != NULL
-         && g_list_model_get_n_items (G_LIST_MODEL (m)) == GPOINTER_TO_UINT (data);
-}
-
+/* the chat's message I (the list keeps it) */
 static HeronMessage *
 message_at (guint i)
 {
-  g_autoptr(HeronMessage) m = g_list_model_get_item (G_LIST_MODEL (heron_chat_get_messages (chat)),
-                                                     i);
-  return m;   /* the model keeps it */
+  return ui_test_chat_message_at (chat, i);
 }
 
 static void
@@ -91,11 +75,11 @@ test_chat_flow (void)
   gint64 conversation_id, user_id, answer_id;
   g_autofree char *kept = NULL;
 
-  ui_test_wait_until (store_ready, NULL);
+  ui_test_wait_chat_ready (chat);
 
   /* Ask. */
   send ("What is a heron?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "What is a heron?");
   g_assert_cmpstr (heron_message_get_content (message_at (1)), ==, "A heron is a *bird*.");
   g_assert_cmpint (heron_message_get_state (message_at (1)), ==, HERON_MESSAGE_COMPLETE);
@@ -113,14 +97,14 @@ test_chat_flow (void)
   }
   heron_composer_set_text (composer, "");
   send ("What is an egret?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "What is an egret?");
   g_assert_cmpint (heron_message_get_id (message_at (0)), !=, user_id);
 
   /* Regenerate: a new answer to the same question. */
   answer_id = heron_message_get_id (message_at (1));
   activate ("chat.regenerate", answer_id);
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   g_assert_cmpint (heron_message_get_id (message_at (1)), !=, answer_id);
   g_assert_cmpstr (heron_message_get_content (message_at (1)), ==, "A heron is a *bird*.");
 
@@ -152,9 +136,9 @@ test_chat_flow (void)
     heron_scripted_backend_set_fail_after (failing, 1, "the server went away");
     heron_chat_set_backend (chat, HERON_BACKEND (failing));
     heron_chat_new_conversation (chat);
-    ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
+    ui_test_wait_chat_idle (chat, 0);
     send ("Will this fail?");
-    ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+    ui_test_wait_chat_idle (chat, 2);
     kept = heron_composer_get_text (composer);
     g_assert_cmpstr (kept, ==, "Will this fail?");
     g_assert_cmpint (heron_message_get_state (message_at (1)), ==, HERON_MESSAGE_ERROR);
@@ -244,25 +228,25 @@ test_chat_branches (void)
   GtkWidget *row, *button;
   RowLabel want;
 
-  ui_test_wait_until (store_ready, NULL);
+  ui_test_wait_chat_ready (chat);
   {
     g_autoptr(HeronScriptedBackend) backend = heron_scripted_backend_new ("An answer.", 1, 4);
 
     heron_chat_set_backend (chat, HERON_BACKEND (backend));
   }
   heron_chat_new_conversation (chat);
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_chat_idle (chat, 0);
   send ("Which bird?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   first = heron_message_get_id (message_at (1));
   question = heron_message_get_id (message_at (0));
   g_assert_cmpint (heron_message_get_branch_count (message_at (1)), ==, 1);
 
   activate ("chat.regenerate", first);
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   second = heron_message_get_id (message_at (1));
   activate ("chat.regenerate", second);
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   third = heron_message_get_id (message_at (1));
   g_assert_cmpint (third, !=, second);
   g_assert_cmpint (heron_message_get_branch_index (message_at (1)), ==, 3);
@@ -284,7 +268,7 @@ test_chat_branches (void)
 
   /* The next question continues the shown branch: its parent is the second answer. */
   send ("And its colour?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (4));
+  ui_test_wait_chat_idle (chat, 4);
   g_assert_cmpint (heron_message_get_id (message_at (1)), ==, second);
   g_assert_cmpint (heron_message_get_parent_id (message_at (2)), ==, second);
   {
@@ -298,13 +282,13 @@ test_chat_branches (void)
   /* Edit the first question: it gets "2/2", and "‹" brings back the whole old branch. */
   activate ("chat.edit-message", question);
   send ("Which fish?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   g_assert_cmpstr (heron_message_get_content (message_at (0)), ==, "Which fish?");
   want = (RowLabel) { heron_message_get_id (message_at (0)), "2/2" };
   ui_test_wait_until (row_shows, &want);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.show-branch", "(xi)",
                                              heron_message_get_id (message_at (0)), -1));
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (4));
+  ui_test_wait_chat_idle (chat, 4);
   g_assert_cmpint (heron_message_get_id (message_at (0)), ==, question);
   g_assert_cmpint (heron_message_get_id (message_at (1)), ==, second);
 }
@@ -364,13 +348,13 @@ test_chat_model_title (void)
   TitleIs want;
   gint64 end;
 
-  ui_test_wait_until (store_ready, NULL);
+  ui_test_wait_chat_ready (chat);
   heron_chat_set_backend (chat, HERON_BACKEND (backend));
   g_settings_set_boolean (settings, "model-titles", TRUE);
   heron_chat_new_conversation (chat);
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_chat_idle (chat, 0);
   send ("Which herons live in Europe?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   want = (TitleIs) { heron_message_get_conversation_id (message_at (0)), "Grey Herons" };
   ui_test_wait_until (stored_title_is, &want);
   ui_test_wait_until (listed_title_is, &want);
@@ -378,9 +362,9 @@ test_chat_model_title (void)
   /* Off: nothing is asked, the question's title stays (checked after a while). */
   g_settings_set_boolean (settings, "model-titles", FALSE);
   heron_chat_new_conversation (chat);
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_chat_idle (chat, 0);
   send ("Which storks live in Europe?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   end = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
   ui_test_wait_until (spin_for, &end);
   want = (TitleIs) { heron_message_get_conversation_id (message_at (0)),

@@ -63,22 +63,6 @@ screenshot (GtkWidget *widget, const char *name)
     g_test_message ("screenshot %s: %s", path, error->message);
 }
 
-/* Depth-first search for a widget MATCH accepts. */
-static GtkWidget *
-find (GtkWidget *root, gboolean (*match) (GtkWidget *, gconstpointer), gconstpointer data)
-{
-  if (match (root, data))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find (c, match, data);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 is_row_titled (GtkWidget *w, gconstpointer title)
 {
@@ -103,7 +87,7 @@ is_type (GtkWidget *w, gconstpointer type)
 static GtkWidget *
 find_type (GtkWidget *root, GType type)
 {
-  return find (root, is_type, GSIZE_TO_POINTER (type));
+  return ui_test_find (root, is_type, GSIZE_TO_POINTER (type));
 }
 
 /* The list of models, not the list inside the group of settings rows. */
@@ -136,9 +120,9 @@ is_widget_tooltip (GtkWidget *w, gconstpointer text)
 static gboolean
 tiny_in_use (gpointer popover)
 {
-  GtkWidget *row = find (popover, is_row_titled, "tiny-test");
+  GtkWidget *row = ui_test_find (popover, is_row_titled, "tiny-test");
 
-  return row != NULL && find (row, is_widget_tooltip, _("In use")) != NULL;
+  return row != NULL && ui_test_find (row, is_widget_tooltip, _("In use")) != NULL;
 }
 
 static gboolean
@@ -161,7 +145,7 @@ row_present (gpointer data)
 {
   RowQuery *q = data;
 
-  return find (q->root, is_row_titled, q->title) != NULL;
+  return ui_test_find (q->root, is_row_titled, q->title) != NULL;
 }
 
 /* ---- mock server ------------------------------------------------------------------------ */
@@ -226,7 +210,7 @@ test_library (void)
   adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (prefs),
                                            ADW_PREFERENCES_PAGE (page));
   ui_test_wait_until (row_present, &q);
-  row = find (GTK_WIDGET (prefs), is_row_titled, "tiny-test");
+  row = ui_test_find (GTK_WIDGET (prefs), is_row_titled, "tiny-test");
   subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
   g_test_message ("library row: %s", subtitle);
   /* The generated model: llama architecture, the context length it was made with. */
@@ -234,7 +218,7 @@ test_library (void)
   context = g_strdup_printf (_("%d tokens of context"), 512);
   g_assert_nonnull (strstr (subtitle, context));
   /* It is tiny: no warning about memory. */
-  g_assert_null (find (row, is_label_text, _("Too large for this computer")));
+  g_assert_null (ui_test_find (row, is_label_text, _("Too large for this computer")));
   /* The download catalog has a row per entry. */
   q.title = heron_download_catalog ()[0].title;
   g_assert_true (row_present (&q));
@@ -287,18 +271,18 @@ test_downloads (void)
     ADW_PREFERENCES_WINDOW (prefs),
     ADW_PREFERENCES_PAGE (find_type (GTK_WIDGET (prefs), g_type_from_name ("HeronModelsPage"))));
   ui_test_settle ();
-  row = find (GTK_WIDGET (prefs), is_row_titled, entry->title);
+  row = ui_test_find (GTK_WIDGET (prefs), is_row_titled, entry->title);
   g_assert_nonnull (row);
-  label = find (row, is_label_text, expected);
+  label = ui_test_find (row, is_label_text, expected);
   g_assert_nonnull (label);
-  bar = GTK_PROGRESS_BAR (find (row, progress_in_row, NULL));
+  bar = GTK_PROGRESS_BAR (ui_test_find (row, progress_in_row, NULL));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (bar)));
   g_assert_cmpfloat_with_epsilon (gtk_progress_bar_get_fraction (bar),
                                   50000000.0 / (entry->size ? entry->size : entry->approx_size),
                                   1e-9);
   screenshot (GTK_WIDGET (prefs), "models-paused.png");
 
-  cancel = find (row, is_tooltip, _("Cancel Download"));
+  cancel = ui_test_find (row, is_tooltip, _("Cancel Download"));
   g_assert_nonnull (cancel);
   g_signal_emit_by_name (cancel, "clicked");
   g_assert_false (g_file_test (part, G_FILE_TEST_EXISTS));
@@ -306,7 +290,7 @@ test_downloads (void)
   g_assert_false (gtk_widget_get_visible (cancel));
 
   /* The mock server has no such file: the row says so and offers to try again. */
-  start = find (row, is_tooltip, _("Download"));
+  start = ui_test_find (row, is_tooltip, _("Download"));
   g_assert_nonnull (start);
   g_signal_emit_by_name (start, "clicked");
   g_assert_cmpstr (gtk_widget_get_tooltip_text (start), ==, _("Pause"));
@@ -379,16 +363,16 @@ test_connect (void)
                               custom_index ());
   url_row = find_type (dialog, ADW_TYPE_ENTRY_ROW);
   g_assert_true (gtk_widget_get_visible (url_row));
-  fetch = find (dialog, is_button_labelled, _("_Show Models"));
-  connect = find (dialog, is_button_labelled, _("C_onnect"));
-  list = GTK_LIST_BOX (find (dialog, is_model_list, NULL));
+  fetch = ui_test_find (dialog, is_button_labelled, _("_Show Models"));
+  connect = ui_test_find (dialog, is_button_labelled, _("C_onnect"));
+  list = GTK_LIST_BOX (ui_test_find (dialog, is_model_list, NULL));
   g_assert_nonnull (fetch);
   g_assert_nonnull (connect);
 
   /* A server that refuses: a message in words, nothing to connect to. */
   gtk_editable_set_text (GTK_EDITABLE (url_row), locked);
   gtk_widget_activate (fetch);
-  status = find (dialog, is_status_label, NULL);
+  status = ui_test_find (dialog, is_status_label, NULL);
   g_assert_nonnull (status);
   ui_test_wait_until (label_has_text, status);
   g_test_message ("refused: %s", gtk_label_get_text (GTK_LABEL (status)));
@@ -425,7 +409,7 @@ test_picker (void)
   RowQuery q;
 
   /* Other menu buttons come first: pick ours by its tooltip. */
-  button = find (GTK_WIDGET (window), is_picker, NULL);
+  button = ui_test_find (GTK_WIDGET (window), is_picker, NULL);
   g_assert_nonnull (button);
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
   popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
@@ -500,7 +484,7 @@ bar_reached (gpointer data)
 static void
 respond (GtkWidget *dialog, const char *label)
 {
-  GtkWidget *button = find (dialog, is_button_labelled, label);
+  GtkWidget *button = ui_test_find (dialog, is_button_labelled, label);
 
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
@@ -509,7 +493,7 @@ respond (GtkWidget *dialog, const char *label)
 static void
 pick_row (const char *title)
 {
-  GtkWidget *button = find (GTK_WIDGET (window), is_picker, NULL);
+  GtkWidget *button = ui_test_find (GTK_WIDGET (window), is_picker, NULL);
   GtkWidget *popover;
   GtkWidget *row;
   RowQuery q;
@@ -519,7 +503,7 @@ pick_row (const char *title)
   q.root = popover;
   q.title = title;
   ui_test_wait_until (row_present, &q);
-  row = find (popover, is_row_titled, title);
+  row = ui_test_find (popover, is_row_titled, title);
   g_signal_emit_by_name (gtk_widget_get_parent (row), "row-activated", row);
 }
 
@@ -562,7 +546,7 @@ test_load_progress (void)
 
   /* The picker marks the model in use. */
   {
-    GtkWidget *button = find (GTK_WIDGET (window), is_picker, NULL);
+    GtkWidget *button = ui_test_find (GTK_WIDGET (window), is_picker, NULL);
     GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
     RowQuery q = { popover, "tiny-test" };
     GtkWidget *row;
@@ -570,11 +554,11 @@ test_load_progress (void)
     gtk_menu_button_popup (GTK_MENU_BUTTON (button));
     /* Rows of the previous scan stay until this one is done. */
     ui_test_wait_until (tiny_in_use, popover);
-    row = find (popover, is_row_titled, "tiny-test");
-    g_assert_nonnull (find (row, is_widget_tooltip, _("In use")));
+    row = ui_test_find (popover, is_row_titled, "tiny-test");
+    g_assert_nonnull (ui_test_find (row, is_widget_tooltip, _("In use")));
     g_assert_true (row_present (&q));
     q.title = "custom/mock-zeta";
-    g_assert_null (find (find (popover, is_row_titled, q.title), is_widget_tooltip,
+    g_assert_null (ui_test_find (ui_test_find (popover, is_row_titled, q.title), is_widget_tooltip,
                          _("In use")));
     screenshot (popover, "model-picker-in-use.png");
     gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
@@ -803,7 +787,7 @@ is_label_containing (GtkWidget *w, gconstpointer text)
 static gboolean
 notice_shown (gpointer notice)
 {
-  return find (GTK_WIDGET (window), is_label_containing, notice) != NULL;
+  return ui_test_find (GTK_WIDGET (window), is_label_containing, notice) != NULL;
 }
 
 /* With "prefer local", a prompt longer than the local model's context goes to the server
@@ -892,9 +876,9 @@ test_remove (void)
   screenshot (GTK_WIDGET (prefs), "models-remove.png");
 
   /* Added by reference: forgotten, the file stays. */
-  row = find (GTK_WIDGET (prefs), is_row_titled, "dropped");
-  g_assert_null (find (row, is_tooltip, _("Delete File")));
-  button = find (row, is_tooltip, _("Remove from Library"));
+  row = ui_test_find (GTK_WIDGET (prefs), is_row_titled, "dropped");
+  g_assert_null (ui_test_find (row, is_tooltip, _("Delete File")));
+  button = ui_test_find (row, is_tooltip, _("Remove from Library"));
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   q.title = "dropped";
@@ -904,9 +888,9 @@ test_remove (void)
   /* Found in LM Studio's folder: hidden, never deleted. (The list is scanned again.) */
   q.title = "lm";
   ui_test_wait_until (row_present, &q);
-  row = find (GTK_WIDGET (prefs), is_row_titled, "lm");
-  g_assert_null (find (row, is_tooltip, _("Delete File")));
-  button = find (row, is_tooltip, _("Hide (the file stays with the program that keeps it)"));
+  row = ui_test_find (GTK_WIDGET (prefs), is_row_titled, "lm");
+  g_assert_null (ui_test_find (row, is_tooltip, _("Delete File")));
+  button = ui_test_find (row, is_tooltip, _("Hide (the file stays with the program that keeps it)"));
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   ui_test_wait_until (row_absent, &q);
@@ -915,8 +899,8 @@ test_remove (void)
   /* Heron's own copy: deleted after a confirmation; Cancel keeps it. */
   q.title = "copied";
   ui_test_wait_until (row_present, &q);
-  row = find (GTK_WIDGET (prefs), is_row_titled, "copied");
-  button = find (row, is_tooltip, _("Delete File"));
+  row = ui_test_find (GTK_WIDGET (prefs), is_row_titled, "copied");
+  button = ui_test_find (row, is_tooltip, _("Delete File"));
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
   ui_test_wait_until (has_dialog, NULL);

@@ -25,6 +25,7 @@
 #include "heron-screenshot.h"
 #include "heron-sources-row.h"
 #include "heron-web-turn.h"
+#include "ui-test-util.h"
 
 /* 2026-03-04 12:00 UTC, in ms. */
 #define FETCHED_MS G_GINT64_CONSTANT (1772625600000)
@@ -150,22 +151,6 @@ collect_labels (GtkWidget *root,
     g_ptr_array_add (out, root);
   for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
     collect_labels (c, out);
-}
-
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
-    return root;
-  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_type (c, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 /* The links of a label's markup: "href=text" strings, in order. */
@@ -390,8 +375,8 @@ fixture_setup (Fixture       *f,
   heron_message_row_set_message (HERON_MESSAGE_ROW (f->row), f->answer);
   gtk_window_present (GTK_WINDOW (f->window));
   wait_until_allocated (f->row);
-  f->markdown = find_type (f->row, HERON_TYPE_MARKDOWN_VIEW);
-  f->sources = HERON_SOURCES_ROW (find_type (f->row, HERON_TYPE_SOURCES_ROW));
+  f->markdown = ui_test_find_type (f->row, HERON_TYPE_MARKDOWN_VIEW);
+  f->sources = HERON_SOURCES_ROW (ui_test_find_type (f->row, HERON_TYPE_SOURCES_ROW));
   g_assert_nonnull (f->markdown);
   g_assert_nonnull (f->sources);
 }
@@ -689,8 +674,8 @@ test_streaming (void)
   heron_message_row_set_message (HERON_MESSAGE_ROW (row), m);
   gtk_window_present (GTK_WINDOW (window));
   wait_until_allocated (row);
-  sources = HERON_SOURCES_ROW (find_type (row, HERON_TYPE_SOURCES_ROW));
-  view = find_type (row, HERON_TYPE_MARKDOWN_VIEW);
+  sources = HERON_SOURCES_ROW (ui_test_find_type (row, HERON_TYPE_SOURCES_ROW));
+  view = ui_test_find_type (row, HERON_TYPE_MARKDOWN_VIEW);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (sources)));
   links = links_of (view);
   g_assert_cmpstr (links, ==, "");
@@ -754,7 +739,7 @@ test_chinese (void)
   heron_message_row_set_message (HERON_MESSAGE_ROW (row), m);
   gtk_window_present (GTK_WINDOW (window));
   wait_until_allocated (row);
-  view = find_type (row, HERON_TYPE_MARKDOWN_VIEW);
+  view = ui_test_find_type (row, HERON_TYPE_MARKDOWN_VIEW);
   links = links_of (view);
   g_assert_cmpstr (links, ==, "heron-cite:1=[1] heron-cite:2=[2] heron-cite:2=[2]");
   label = label_containing (view, "月亮");

@@ -41,6 +41,14 @@ static const char *page_bodies[] = {
 
 static HeronWindow *window;
 static HeronChat *chat;
+
+/* the chat's message I (the list keeps it) */
+static HeronMessage *
+message_at (guint i)
+{
+  return ui_test_chat_message_at (chat, i);
+}
+
 static SoupServer *server;
 static char *base;
 static GHashTable *hits;       /* path -> count */
@@ -93,29 +101,6 @@ screenshot (const char *name)
   ui_test_settle ();
   if (!heron_screenshot_save (GTK_WIDGET (window), path, &error))
     g_test_message ("screenshot %s: %s", path, error->message);
-}
-
-static gboolean
-store_ready (gpointer data)
-{
-  return heron_chat_get_store (chat) != NULL && heron_chat_get_messages (chat) != NULL;
-}
-
-static HeronMessage *
-message_at (guint i)
-{
-  g_autoptr(HeronMessage) m = g_list_model_get_item (G_LIST_MODEL (heron_chat_get_messages (chat)),
-                                                     i);
-  return m;   /* the model keeps it */
-}
-
-static gboolean
-idle_with_n (gpointer data)
-{
-  HeronConversationModel *m = heron_chat_get_messages (chat);
-
-  return !heron_chat_get_running (chat) && m != NULL
-         && g_list_model_get_n_items (G_LIST_MODEL (m)) == GPOINTER_TO_UINT (data);
 }
 
 static gboolean
@@ -216,7 +201,7 @@ test_always (void)
   HeronMessage *answer;
   GtkWidget *menu_button;
 
-  ui_test_wait_until (store_ready, NULL);
+  ui_test_wait_chat_ready (chat);
   backend = heron_scripted_backend_new ("The Danube is about 2850 kilometres long [1]. "
                                         "See [9].", 5, 8);
   heron_chat_set_backend (chat, HERON_BACKEND (backend));
@@ -231,7 +216,7 @@ test_always (void)
   g_assert_cmpstr (gtk_widget_get_tooltip_text (menu_button), ==, _("Web Search: Always"));
 
   send ("How long is the Danube?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   answer = message_at (1);
   g_assert_cmpint (heron_message_get_state (answer), ==, HERON_MESSAGE_COMPLETE);
   ui_test_wait_until (sources_stored, answer);
@@ -309,7 +294,7 @@ test_edit (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.edit-message", "x",
                                              user_id));
   send ("Which cities does the Danube pass?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   answer = message_at (1);
   ui_test_wait_until (sources_stored, answer);
   g_assert_cmpstr (heron_message_get_content (message_at (0)), ==,
@@ -331,7 +316,7 @@ test_edit (void)
                                                old_id));
     g_signal_connect (heron_chat_get_messages (chat), "items-changed",
                       G_CALLBACK (items_changed_cb), NULL);
-    ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+    ui_test_wait_chat_idle (chat, 2);
     answer = message_at (1);
     g_assert_cmpint (heron_message_get_id (answer), !=, old_id);
     ui_test_wait_until (sources_stored, answer);
@@ -366,7 +351,7 @@ test_offline (void)
   HeronMessage *answer;
 
   heron_chat_new_conversation (chat);
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_chat_idle (chat, 0);
   /* A new conversation starts from the default again. */
   g_assert_cmpstr (heron_web_mode_button_get_mode (mode_button ()), ==, "off");
   heron_web_mode_button_set_mode (mode_button (), "on");
@@ -376,7 +361,7 @@ test_offline (void)
   g_setenv ("HERON_TEST_WEB_OFFLINE", "1", TRUE);
 
   send ("How long is the Danube river?");
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (2));
+  ui_test_wait_chat_idle (chat, 2);
   answer = message_at (1);
   ui_test_wait_until (sources_stored, answer);
   screenshot ("offline");
@@ -432,7 +417,7 @@ test_stop (void)
   }
   stall_search = 1;
   heron_chat_new_conversation (chat);
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_chat_idle (chat, 0);
   heron_web_mode_button_set_mode (mode_button (), "on");
   g_ptr_array_set_size (statuses, 0);
   send ("What is new about herons today?");
@@ -443,7 +428,7 @@ test_stop (void)
   g_test_message ("stopping the web step");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "chat.stop", NULL));
   g_test_message ("stop activated, running %d", heron_chat_get_running (chat));
-  ui_test_wait_until (idle_with_n, GUINT_TO_POINTER (0));
+  ui_test_wait_chat_idle (chat, 0);
   text = heron_composer_get_text (composer);
   g_assert_cmpstr (text, ==, "What is new about herons today?");
   /* Nothing was stored for the stopped question. */
