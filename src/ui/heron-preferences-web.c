@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "heron-preferences-web.h"
+#include "heron-preferences.h"
 #include "heron-search-provider.h"
 #include "heron-web-search.h"
 #include "heron-web-secrets.h"
@@ -406,33 +407,7 @@ number_row (HeronPreferencesWeb *self,
 
 /* ---- default web mode ------------------------------------------------------------------- */
 
-static const char *modes[] = { "off", "auto", "on" };
-
-static gboolean
-mode_from_setting (GValue   *value,
-                   GVariant *variant,
-                   gpointer  user_data)
-{
-  const char *mode = g_variant_get_string (variant, NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
-    if (g_strcmp0 (mode, modes[i]) == 0)
-      {
-        g_value_set_uint (value, i);
-        return TRUE;
-      }
-  return FALSE;
-}
-
-static GVariant *
-mode_to_setting (const GValue       *value,
-                 const GVariantType *type,
-                 gpointer            user_data)
-{
-  guint i = g_value_get_uint (value);
-
-  return i < G_N_ELEMENTS (modes) ? g_variant_new_string (modes[i]) : NULL;
-}
+static const char *const modes[] = { "off", "auto", "on", NULL };
 
 /* ---- page ------------------------------------------------------------------------------- */
 
@@ -466,9 +441,7 @@ build (HeronPreferencesWeb *self)
   row = adw_combo_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("New Conversations"));
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (mode_names));
-  g_settings_bind_with_mapping (self->settings, "default-web-mode", row, "selected",
-                                G_SETTINGS_BIND_DEFAULT, mode_from_setting, mode_to_setting,
-                                NULL, NULL);
+  heron_preferences_bind_choice (self->settings, "default-web-mode", row, modes);
   g_hash_table_insert (self->widgets, g_strdup ("default-web-mode"), row);
   adw_preferences_group_add (group, row);
   adw_preferences_page_add (page, group);

@@ -34,19 +34,20 @@ enum {
 static GParamSpec *properties[N_PROPS];
 
 /* Same order as the rows of style_row in heron-preferences.ui. */
-static const char *color_schemes[] = { "follow", "light", "dark" };
+static const char *const color_schemes[] = { "follow", "light", "dark", NULL };
 
 G_DEFINE_FINAL_TYPE (HeronPreferences, heron_preferences, ADW_TYPE_PREFERENCES_WINDOW)
 
 static gboolean
-style_row_from_setting (GValue   *value,
-                        GVariant *variant,
-                        gpointer  user_data)
+choice_from_setting (GValue   *value,
+                     GVariant *variant,
+                     gpointer  user_data)
 {
-  const char *scheme = g_variant_get_string (variant, NULL);
+  const char *const *values = user_data;
+  const char *s = g_variant_get_string (variant, NULL);
 
-  for (guint i = 0; i < G_N_ELEMENTS (color_schemes); i++)
-    if (g_strcmp0 (scheme, color_schemes[i]) == 0)
+  for (guint i = 0; values[i] != NULL; i++)
+    if (g_strcmp0 (s, values[i]) == 0)
       {
         g_value_set_uint (value, i);
         return TRUE;
@@ -55,15 +56,25 @@ style_row_from_setting (GValue   *value,
 }
 
 static GVariant *
-style_row_to_setting (const GValue       *value,
-                      const GVariantType *expected_type,
-                      gpointer            user_data)
+choice_to_setting (const GValue       *value,
+                   const GVariantType *expected_type,
+                   gpointer            user_data)
 {
+  const char *const *values = user_data;
   guint i = g_value_get_uint (value);
 
-  if (i >= G_N_ELEMENTS (color_schemes))
-    return NULL;
-  return g_variant_new_string (color_schemes[i]);
+  return i < g_strv_length ((char **) values) ? g_variant_new_string (values[i]) : NULL;
+}
+
+void
+heron_preferences_bind_choice (GSettings          *settings,
+                               const char         *key,
+                               gpointer            row,
+                               const char * const *values)
+{
+  g_settings_bind_with_mapping (settings, key, row, "selected", G_SETTINGS_BIND_DEFAULT,
+                                choice_from_setting, choice_to_setting, (gpointer) values,
+                                NULL);
 }
 
 static void
@@ -75,10 +86,8 @@ heron_preferences_constructed (GObject *object)
 
   g_assert (G_IS_SETTINGS (self->settings));
 
-  g_settings_bind_with_mapping (self->settings, "color-scheme",
-                                self->style_row, "selected",
-                                G_SETTINGS_BIND_DEFAULT,
-                                style_row_from_setting, style_row_to_setting, NULL, NULL);
+  heron_preferences_bind_choice (self->settings, "color-scheme", self->style_row,
+                                 color_schemes);
   g_settings_bind (self->settings, "system-prompt",
                    self->system_prompt_row, "text",
                    G_SETTINGS_BIND_DEFAULT);

@@ -14,4 +14,12 @@ G_DECLARE_FINAL_TYPE (HeronPreferences, heron_preferences, HERON, PREFERENCES, A
 
 HeronPreferences *heron_preferences_new (GSettings *settings);
 
+/* Bind KEY, a string setting with a fixed set of values, to the "selected" index of a combo
+ * row: VALUES (NULL-terminated, kept by the caller for the binding's life) lists the strings
+ * in the order of the row's items. */
+void heron_preferences_bind_choice (GSettings          *settings,
+                                    const char         *key,
+                                    gpointer            row,
+                                    const char * const *values);
+
 G_END_DECLS
