@@ -10,6 +10,9 @@
 
 #include "config.h"
 
+#include <locale.h>
+#include <glib/gi18n.h>
+
 #include "heron-build-tree.h"
 
 /* Returns the build directory if the running executable lives in
@@ -46,4 +49,17 @@ heron_build_tree_locale_dir (const char *build_dir)
   if (build_dir != NULL)
     return g_build_filename (build_dir, "po", NULL);
   return g_strdup (LOCALEDIR);
+}
+
+void
+heron_build_tree_setup_locale (const char *build_dir)
+{
+  g_autofree char *found = build_dir == NULL ? heron_build_tree_find () : NULL;
+  g_autofree char *locale_dir = heron_build_tree_locale_dir (build_dir != NULL ? build_dir
+                                                                               : found);
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 }

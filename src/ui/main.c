@@ -6,7 +6,6 @@
 
 #include "config.h"
 
-#include <locale.h>
 
 #include <glib/gi18n.h>
 
@@ -19,22 +18,17 @@ main (int   argc,
 {
   g_autoptr(HeronApplication) app = NULL;
   g_autofree char *build_dir = NULL;
-  g_autofree char *locale_dir = NULL;
 
   /* Run from a build tree (./build/src/ui/heron) without installing: schemas and
    * translations come from the build tree unless the caller chose other ones. */
   build_dir = heron_build_tree_find ();
-  locale_dir = heron_build_tree_locale_dir (build_dir);
   if (build_dir != NULL && g_getenv ("GSETTINGS_SCHEMA_DIR") == NULL)
     {
       g_autofree char *schema_dir = g_build_filename (build_dir, "data", NULL);
       g_setenv ("GSETTINGS_SCHEMA_DIR", schema_dir, TRUE);
     }
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, locale_dir);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  heron_build_tree_setup_locale (build_dir);
 
   g_set_application_name (_("Heron"));
 

@@ -18,7 +18,6 @@
 #include <glib/gi18n.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <locale.h>
 #include <unistd.h>
 #include <libsoup/soup.h>
 
@@ -980,15 +979,7 @@ main (int argc, char *argv[])
   }
 
   gtk_test_init (&argc, &argv, NULL);
-  {
-    g_autofree char *build_dir = heron_build_tree_find ();
-    g_autofree char *locale_dir = heron_build_tree_locale_dir (build_dir);
-
-    setlocale (LC_ALL, "");
-    bindtextdomain (GETTEXT_PACKAGE, locale_dir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
-  }
+  heron_build_tree_setup_locale (NULL);
   server = soup_server_new (NULL, NULL);
   soup_server_add_handler (server, NULL, server_cb, NULL, NULL);
   g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));

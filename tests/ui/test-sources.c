@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <string.h>
 #include <adwaita.h>
 #include <glib/gi18n.h>
@@ -835,14 +834,9 @@ main (int    argc,
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   {
-    g_autofree char *build_dir = heron_build_tree_find ();
-    g_autofree char *locale_dir = heron_build_tree_locale_dir (build_dir);
     g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
 
-    setlocale (LC_ALL, "");
-    bindtextdomain (GETTEXT_PACKAGE, locale_dir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
+    heron_build_tree_setup_locale (NULL);
     /* The app's style sheet, as AdwApplication would load it. */
     gtk_css_provider_load_from_resource (css, "/io/github/heronchat/Heron/style.css");
     gtk_style_context_add_provider_for_display (gdk_display_get_default (),

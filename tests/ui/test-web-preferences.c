@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -309,15 +308,7 @@ main (int argc, char *argv[])
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
-  {
-    g_autofree char *build_dir = heron_build_tree_find ();
-    g_autofree char *locale_dir = heron_build_tree_locale_dir (build_dir);
-
-    setlocale (LC_ALL, "");
-    bindtextdomain (GETTEXT_PACKAGE, locale_dir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
-  }
+  heron_build_tree_setup_locale (NULL);
   g_test_add ("/heron/ui/web-preferences/providers", Fixture, NULL, fixture_set_up,
               test_providers, fixture_tear_down);
   g_test_add ("/heron/ui/web-preferences/values", Fixture, NULL, fixture_set_up, test_values,

@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <string.h>
 
 #include <adwaita.h>
@@ -463,15 +462,7 @@ main (int argc, char *argv[])
     g_setenv ("LANGUAGE", "C", TRUE);
 
   gtk_test_init (&argc, &argv, NULL);
-  {
-    g_autofree char *build_dir = heron_build_tree_find ();
-    g_autofree char *locale_dir = heron_build_tree_locale_dir (build_dir);
-
-    setlocale (LC_ALL, "");
-    bindtextdomain (GETTEXT_PACKAGE, locale_dir);
-    bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-    textdomain (GETTEXT_PACKAGE);
-  }
+  heron_build_tree_setup_locale (NULL);
   hits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   statuses = g_ptr_array_new_with_free_func (g_free);
   server = soup_server_new (NULL, NULL);
