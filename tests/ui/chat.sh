@@ -36,6 +36,18 @@ not_ok() { n=$((n + 1)); echo "not ok $n - $*"; failed=1; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else not_ok "$what"; fi; }
 shot() { sleep 0.4; import -window root "$out/chat-$mode-$1.png" 2>/dev/null; }
 count() { grep -c "$1" "$log" 2>/dev/null || true; }
+quit_and_finish() {  # Ctrl+Q, the app must exit 0 with a clean log; the TAP plan; exit
+  xdotool key ctrl+q
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && kill "$pid"
+  wait "$pid"
+  local rc=$?
+  check "Ctrl+Q quits with exit code 0 (got $rc)" [ "$rc" -eq 0 ]
+  check "no warnings or criticals in the log" bash -c "! grep -qE 'CRITICAL|WARNING' '$log'"
+  echo "1..$n"
+  [ $failed -eq 0 ] || { echo "# log ($log):"; sed 's/^/#   /' "$log" | tail -30; }
+  exit $failed
+}
 wait_count() {  # pattern n [tenths]: wait until the log has N lines matching
   for _ in $(seq 1 "${3:-300}"); do
     [ "$(count "$1")" -ge "$2" ] && return 0
@@ -170,16 +182,7 @@ PY
     xdotool windowsize "$wid" 460 800
     sleep 1
     shot narrow
-    xdotool key ctrl+q
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill "$pid"
-    wait "$pid"
-    rc=$?
-    check "Ctrl+Q quits with exit code 0 (got $rc)" [ "$rc" -eq 0 ]
-    check "no warnings or criticals in the log" bash -c "! grep -qE 'CRITICAL|WARNING' '$log'"
-    echo "1..$n"
-    [ $failed -eq 0 ] || { echo "# log ($log):"; sed 's/^/#   /' "$log" | tail -30; }
-    exit $failed
+    quit_and_finish
     ;;
   local)
     [ -x "$make_model" ] || { echo "1..0 # SKIP heron-make-model not built"; exit 77; }
@@ -244,13 +247,4 @@ xdotool key Return
 check "a search result opens its message" wait_count "jump to message at [0-9]" 1 100
 shot jumped
 
-xdotool key ctrl+q
-for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$pid" 2>/dev/null && kill "$pid"
-wait "$pid"
-rc=$?
-check "Ctrl+Q quits with exit code 0 (got $rc)" [ "$rc" -eq 0 ]
-check "no warnings or criticals in the log" bash -c "! grep -qE 'CRITICAL|WARNING' '$log'"
-echo "1..$n"
-[ $failed -eq 0 ] || { echo "# log ($log):"; sed 's/^/#   /' "$log" | tail -30; }
-exit $failed
+quit_and_finish
