@@ -30,6 +30,7 @@ struct _HeronMessageRow
   GtkWidget    *markdown;
   GtkWidget    *sources_row;       /* web sources under the answer (heron-sources-row.h) */
   char         *sources_json;      /* what sources_row and the [n] links show */
+  char         *web_text;          /* web_label's text from it (when no step runs) */
   GtkWidget    *status_label;
   GtkWidget    *stats_label;
   GtkWidget    *actions;
@@ -103,10 +104,7 @@ static void
 update_web_label (HeronMessageRow *self)
 {
   const char *live = heron_web_turn_get_message_status (self->message);
-  g_autofree char *text = live == NULL
-                          ? heron_web_turn_describe_json (
-                              heron_message_get_sources_json (self->message))
-                          : NULL;
+  const char *text = live == NULL ? self->web_text : NULL;
 
   gtk_label_set_text (GTK_LABEL (self->web_label), live != NULL ? live : text ? text : "");
   gtk_widget_set_visible (self->web_label, live != NULL || (text != NULL && *text != '\0'));
@@ -386,7 +384,8 @@ update_branch_nav (HeronMessageRow *self)
 /* ---- web sources: chips under the answer, [n] links, unverified marks ---------------- */
 
 /* Parsed again only when sources_json changes (set once the sources are known, and again
- * with the citation check when the answer is complete), not on every streamed frame. */
+ * with the citation check when the answer is complete), not on every streamed frame; the
+ * web label's description with it. */
 static void
 update_sources (HeronMessageRow *self)
 {
@@ -399,6 +398,8 @@ update_sources (HeronMessageRow *self)
     return;
   g_free (self->sources_json);
   self->sources_json = g_strdup (json);
+  g_free (self->web_text);
+  self->web_text = heron_web_turn_describe_json (json);
   list = heron_source_list_new_from_json (json);
   heron_sources_row_set_sources (HERON_SOURCES_ROW (self->sources_row), list);
   if (list != NULL)
@@ -433,6 +434,7 @@ heron_message_row_dispose (GObject *object)
   GtkWidget *child;
 
   g_clear_pointer (&self->sources_json, g_free);
+  g_clear_pointer (&self->web_text, g_free);
 
   heron_message_row_set_message (self, NULL);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
