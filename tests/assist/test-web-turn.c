@@ -94,15 +94,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_clear_object (&f->server);
   g_hash_table_unref (f->hits);
   g_free (f->base);
-  {
-    const char *names[] = { "heron.db", "heron.db-wal", "heron.db-shm" };
-    for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        g_autofree char *path = g_build_filename (f->dir, names[i], NULL);
-        g_unlink (path);
-      }
-    g_rmdir (f->dir);
-  }
+  web_test_remove_store_dir (f->dir);
   g_free (f->dir);
 }
 

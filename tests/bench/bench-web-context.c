@@ -133,15 +133,7 @@ main (int argc, char **argv)
            times[N_RUNS - 1]);
 
   heron_store_close (store);
-  {
-    const char *names[] = { "heron.db", "heron.db-wal", "heron.db-shm" };
-    for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        g_autofree char *path = g_build_filename (dir, names[i], NULL);
-        g_unlink (path);
-      }
-    g_rmdir (dir);
-  }
+  web_test_remove_store_dir (dir);
   for (guint i = 0; i < N_PAGES; i++)
     g_free (pages[i]);
   g_free (base);

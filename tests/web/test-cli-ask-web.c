@@ -176,19 +176,11 @@ test_ask_web (void)
   soup_server_disconnect (server);
   g_hash_table_unref (hits);
   g_free (base);
-  {
-    const char *names[] = { "heron.db", "heron.db-wal", "heron.db-shm" };
-    for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        g_autofree char *path = g_build_filename (data, names[i], NULL);
-        g_unlink (path);
-      }
-    g_rmdir (data);
-    g_unlink (model);
-    g_unlink (dump);
-    g_unlink (answer);
-    g_rmdir (dir);
-  }
+  web_test_remove_store_dir (data);
+  g_unlink (model);
+  g_unlink (dump);
+  g_unlink (answer);
+  g_rmdir (dir);
 }
 
 int

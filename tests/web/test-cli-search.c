@@ -131,15 +131,7 @@ test_cli_search (void)
   g_assert_cmpint (run_cli (bad_args, &out, &err), ==, 2);
   g_assert_nonnull (strstr (err, "altavista"));
 
-  {
-    const char *names[] = { "heron.db", "heron.db-wal", "heron.db-shm" };
-    for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-      {
-        g_autofree char *path = g_build_filename (dir, names[i], NULL);
-        g_unlink (path);
-      }
-    g_rmdir (dir);
-  }
+  web_test_remove_store_dir (dir);
   soup_server_disconnect (server);
 }
 

@@ -729,19 +729,6 @@ test_offline (Fixture *fx, gconstpointer data)
 }
 
 static void
-remove_store_dir (const char *dir)
-{
-  const char *names[] = { "heron.db", "heron.db-wal", "heron.db-shm" };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *path = g_build_filename (dir, names[i], NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 test_cache (Fixture *fx, gconstpointer data)
 {
   g_autofree char *dir = g_dir_make_tmp ("heron-fetch-XXXXXX", NULL);
@@ -820,7 +807,7 @@ test_cache (Fixture *fx, gconstpointer data)
     }
   heron_store_close (store);
   g_clear_object (&store);
-  remove_store_dir (dir);
+  web_test_remove_store_dir (dir);
 }
 
 int

@@ -31,16 +31,9 @@ fixture_setup (Fixture *fx, gconstpointer data)
 static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
-  const char *names[] = { "heron.db", "heron.db-wal", "heron.db-shm" };
-
   heron_store_close (fx->store);
   g_clear_object (&fx->store);
-  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *path = g_build_filename (fx->dir, names[i], NULL);
-      g_unlink (path);
-    }
-  g_rmdir (fx->dir);
+  web_test_remove_store_dir (fx->dir);
   g_free (fx->dir);
 }
 

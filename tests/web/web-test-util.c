@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 SoupServer *
 web_test_server_new (SoupServerCallback   callback,
                      gpointer             user_data,
@@ -61,6 +63,19 @@ web_test_spin (guint ms)
   g_timeout_add (ms, on_spin_done, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
+}
+
+void
+web_test_remove_store_dir (const char *dir)
+{
+  const char *names[] = { "heron.db", "heron.db-wal", "heron.db-shm" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[i], NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
 }
 
 GBytes *

@@ -34,6 +34,9 @@ gboolean      web_test_serve_search_pages (SoupServerMessage  *msg,
                                            const char * const *bodies,
                                            guint               n_bodies);
 
+/* Remove a test's data directory DIR holding a Heron store (heron.db and its WAL files). */
+void          web_test_remove_store_dir (const char *dir);
+
 /* Contents of tests/web/fixtures/NAME (aborts the test when missing). */
 GBytes       *web_test_fixture      (const char    *name);
 
